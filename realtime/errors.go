@@ -1,0 +1,120 @@
+package realtime
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Kind classifies what went wrong in words the UI can show.
+type Kind int
+
+// The kinds of failure a person may need to act on.
+const (
+	KindUnknown            Kind = iota
+	KindBadURL                  // the address typed cannot be a server
+	KindUnreachable             // no answer: wrong host/port, offline, firewall
+	KindTLS                     // certificate not trusted, expired or for another host
+	KindNotDirectus             // something answered, but not Directus
+	KindInvalidCredentials      // wrong email or password
+	KindOTPRequired             // the account has two-factor auth: ask for the code
+	KindInvalidOTP              // the one-time code was wrong
+	KindUserSuspended           // the account exists but may not sign in
+	KindRealtimeDisabled        // the server has WEBSOCKETS_ENABLED=false
+	KindForbidden               // missing collection or permission
+	KindSessionExpired          // refresh token no longer valid: sign in again
+	KindTimeout                 // the server did not answer a request in time
+	KindRejected                // the server refused a write (validation, permission)
+	KindProtocol                // the server said something this client cannot read
+	KindServer                  // the server reported an internal error
+	KindClosed                  // the session was closed
+)
+
+// Error is the error type of this package. Msg is a sentence for a person;
+// Code is the Directus error code when there is one.
+type Error struct {
+	Kind Kind
+	Code string
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the Kind of err, or KindUnknown.
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindUnknown
+}
+
+// Describe returns one sentence about err that a person can act on. It never
+// contains tokens or passwords: only messages this package wrote or error codes.
+func Describe(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Msg
+	}
+	return fmt.Sprintf("Unexpected error: %v", err)
+}
+
+// ErrClosed is returned by requests made after Close.
+var ErrClosed = &Error{Kind: KindClosed, Msg: "the session is closed"}
+
+// serverError maps a Directus error code (REST or WebSocket) to an Error.
+func serverError(code, message string) *Error {
+	e := &Error{Code: code}
+	switch code {
+	case "INVALID_CREDENTIALS":
+		e.Kind, e.Msg = KindInvalidCredentials, "Wrong email or password."
+	case "INVALID_OTP":
+		if message != "" && strings.Contains(strings.ToLower(message), "required") {
+			e.Kind, e.Msg = KindOTPRequired, "This account uses two-factor authentication: enter the one-time code."
+		} else {
+			e.Kind, e.Msg = KindInvalidOTP, "The one-time code is wrong or has expired."
+		}
+	case "USER_SUSPENDED":
+		e.Kind, e.Msg = KindUserSuspended, "This account is suspended. Ask the server's administrator."
+	case "TOKEN_EXPIRED", "INVALID_TOKEN":
+		e.Kind, e.Msg = KindSessionExpired, "Your session has expired. Sign in again."
+	case "FORBIDDEN":
+		e.Kind, e.Msg = KindForbidden, "The server does not let this account read or write chat messages (is the messages collection set up? Run the app's setup command)."
+	case "ROUTE_NOT_FOUND":
+		e.Kind, e.Msg = KindNotDirectus, "The server answered, but not like Directus does."
+	case "RECORD_NOT_UNIQUE":
+		e.Kind, e.Msg = KindRejected, "The message was already stored."
+	case "FAILED_VALIDATION", "INVALID_PAYLOAD", "INVALID_QUERY", "CONTAINS_NULL_VALUES", "VALUE_TOO_LONG", "VALUE_OUT_OF_RANGE":
+		e.Kind, e.Msg = KindRejected, "The server refused the message"
+		if message != "" {
+			e.Msg += ": " + message
+		}
+	case "REQUESTS_EXCEEDED":
+		e.Kind, e.Msg = KindRejected, "The server is rate limiting this client. Try again shortly."
+	case "AUTH_FAILED":
+		e.Kind, e.Msg = KindSessionExpired, "The server refused the session. Sign in again."
+	case "SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "INTERNAL":
+		e.Kind, e.Msg = KindServer, "The server had an internal error."
+	default:
+		e.Kind = KindServer
+		e.Msg = "The server reported an error"
+		if code != "" {
+			e.Msg += " (" + code + ")"
+		}
+		if message != "" {
+			e.Msg += ": " + message
+		}
+	}
+	return e
+}

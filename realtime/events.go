@@ -1,0 +1,172 @@
+package realtime
+
+import (
+	"sync"
+	"time"
+)
+
+// Event is something the session tells its consumer. The concrete types are
+// Loaded, Deleted, SendStatus, StateChanged, TokensRotated and SignedOut.
+type Event interface{ event() }
+
+// LoadKind says where a batch of messages came from.
+type LoadKind int
+
+// Where a Loaded batch came from.
+const (
+	LoadInitial LoadKind = iota // the newest page, at sign-in and after each reconnect
+	LoadLive                    // created live by anyone
+	LoadUpdated                 // changed live (an edit)
+	LoadCatchUp                 // read after a reconnect or while reconciling
+	LoadOlder                   // an older page the consumer asked for
+)
+
+// Loaded carries messages to merge into the timeline (insert or replace by ID).
+type Loaded struct {
+	Kind     LoadKind
+	Messages []Message
+	// NoOlder is set on LoadInitial and LoadOlder batches when the server has
+	// nothing older than the oldest message in the batch.
+	NoOlder bool
+}
+
+// Deleted lists messages removed on the server.
+type Deleted struct{ IDs []string }
+
+// SendState is where an outgoing message stands.
+type SendState int
+
+// The states of an outgoing message.
+const (
+	SendPending   SendState = iota // queued or in flight
+	SendDelivered                  // stored by the server
+	SendFailed                     // refused by the server: retry or discard
+)
+
+// SendStatus reports a change of an outgoing message (create, edit or delete).
+type SendStatus struct {
+	ID     string
+	State  SendState
+	Err    error    // why it failed, for SendFailed
+	Stored *Message // the server's copy, for SendDelivered of a create or edit
+}
+
+// ConnState is the state of the live connection.
+type ConnState int
+
+// Connection states, as shown in the status line.
+const (
+	StateConnecting ConnState = iota
+	StateOnline
+	StateOffline
+	StateSignedOut
+)
+
+func (s ConnState) String() string {
+	switch s {
+	case StateConnecting:
+		return "connecting"
+	case StateOnline:
+		return "online"
+	case StateOffline:
+		return "offline"
+	case StateSignedOut:
+		return "signed out"
+	}
+	return "unknown"
+}
+
+// StateChanged reports a change of the connection state. When Offline,
+// RetryAt says when the next attempt starts and Err why the link was lost.
+type StateChanged struct {
+	State   ConnState
+	RetryAt time.Time
+	Err     error
+}
+
+// TokensRotated carries a new refresh token, for a consumer that remembers
+// the session (the old one is dead).
+type TokensRotated struct{ RefreshToken string }
+
+// SignedOut is the last event of a session: the user logged out, or the
+// server no longer accepts the session (Err says why). Unsent messages are
+// listed so they can be kept.
+type SignedOut struct {
+	Err    error
+	Unsent []Message
+}
+
+func (Loaded) event()        {}
+func (Deleted) event()       {}
+func (SendStatus) event()    {}
+func (StateChanged) event()  {}
+func (TokensRotated) event() {}
+func (SignedOut) event()     {}
+
+// queue is an unbounded FIFO: push never blocks, so neither the socket reader
+// nor the UI ever waits for the other. ready has a token whenever items may
+// be waiting.
+type queue[T any] struct {
+	mu     sync.Mutex
+	items  []T
+	closed bool
+	ready  chan struct{}
+}
+
+func newQueue[T any]() *queue[T] { return &queue[T]{ready: make(chan struct{}, 1)} }
+
+func (q *queue[T]) push(items ...T) {
+	q.mu.Lock()
+	if !q.closed {
+		q.items = append(q.items, items...)
+	}
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *queue[T]) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// drain takes everything queued; done is true once the queue is closed and empty.
+func (q *queue[T]) drain() (items []T, done bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	items, q.items = q.items, nil
+	return items, q.closed && len(items) == 0
+}
+
+func (q *queue[T]) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+// forward delivers the queue's contents on out as batches and closes out
+// once the queue is closed and drained. While the consumer is busy, events
+// pile up in the queue and arrive as one larger batch.
+func (q *queue[T]) forward(out chan<- []T) {
+	defer close(out)
+	for range q.ready {
+		for {
+			items, done := q.drain()
+			if done {
+				return
+			}
+			if len(items) == 0 {
+				break
+			}
+			out <- items
+		}
+	}
+}
+
+// Problem reports a transient failure the user may want to see (an older
+// page that did not load, a subscription error). The session goes on.
+type Problem struct{ Err error }
+
+func (Problem) event() {}

@@ -1,0 +1,201 @@
+package realtime
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Message is one chat message as the server stores it.
+type Message struct {
+	ID         string    // primary key (a UUID on servers provisioned by setup)
+	Text       string    // the message body
+	AuthorID   string    // directus_users id of the author, "" if unknown
+	AuthorName string    // the author's first name, "" if not readable
+	Created    time.Time // date_created, set by the server
+	Updated    time.Time // date_updated when the server tracks edits, else zero
+}
+
+// Edited reports whether the message was changed after it was created.
+func (m Message) Edited() bool { return !m.Updated.IsZero() && m.Updated.After(m.Created) }
+
+// messageFields is what the client asks for in subscriptions and reads.
+var messageFields = []string{"id", "text", "date_created", "date_updated", "user_created.id", "user_created.first_name"}
+
+// messageFieldsNoUpdated is the fallback for collections without date_updated.
+var messageFieldsNoUpdated = []string{"id", "text", "date_created", "user_created.id", "user_created.first_name"}
+
+// frame is one decoded server frame. Only the fields the client uses are kept.
+type frame struct {
+	Type         string          `json:"type"`
+	Status       string          `json:"status"`
+	Event        string          `json:"event"`
+	UID          json.RawMessage `json:"uid"`
+	Data         json.RawMessage `json:"data"`
+	Error        *frameError     `json:"error"`
+	RefreshToken string          `json:"refresh_token"`
+}
+
+type frameError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// uid returns the frame's uid as a string: servers echo it as a string or a number.
+func (f *frame) uid() string {
+	return rawIDString(f.UID)
+}
+
+// decodeFrame parses one text frame. A frame that is not a JSON object with a
+// type is an error: the caller logs and drops it.
+func decodeFrame(data []byte) (*frame, error) {
+	var f frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("decode frame: %w", err)
+	}
+	if f.Type == "" {
+		return nil, fmt.Errorf("decode frame: no type")
+	}
+	return &f, nil
+}
+
+// wireMessage is a messages item as Directus sends it. user_created is an
+// object when the relational field is requested, a bare id otherwise.
+type wireMessage struct {
+	ID          json.RawMessage `json:"id"`
+	Text        *string         `json:"text"`
+	DateCreated string          `json:"date_created"`
+	DateUpdated *string         `json:"date_updated"`
+	UserCreated json.RawMessage `json:"user_created"`
+}
+
+type wireUser struct {
+	ID        json.RawMessage `json:"id"`
+	FirstName *string         `json:"first_name"`
+}
+
+// decodeMessages parses the data of an init/create/update event or an items
+// reply: an array of items, or a single item object.
+func decodeMessages(data json.RawMessage) ([]Message, error) {
+	trimmed := strings.TrimSpace(string(data))
+	if trimmed == "" || trimmed == "null" {
+		return nil, nil
+	}
+	var wire []wireMessage
+	if strings.HasPrefix(trimmed, "{") {
+		var one wireMessage
+		if err := json.Unmarshal(data, &one); err != nil {
+			return nil, fmt.Errorf("decode message: %w", err)
+		}
+		wire = []wireMessage{one}
+	} else if err := json.Unmarshal(data, &wire); err != nil {
+		return nil, fmt.Errorf("decode messages: %w", err)
+	}
+	out := make([]Message, 0, len(wire))
+	for _, w := range wire {
+		m, err := w.message()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (w wireMessage) message() (Message, error) {
+	m := Message{ID: rawIDString(w.ID)}
+	if m.ID == "" {
+		return Message{}, fmt.Errorf("decode message: no id")
+	}
+	if w.Text != nil {
+		m.Text = *w.Text
+	}
+	if w.DateCreated != "" {
+		t, err := parseTime(w.DateCreated)
+		if err != nil {
+			return Message{}, fmt.Errorf("decode message %s: %w", m.ID, err)
+		}
+		m.Created = t
+	}
+	if w.DateUpdated != nil && *w.DateUpdated != "" {
+		if t, err := parseTime(*w.DateUpdated); err == nil {
+			m.Updated = t
+		}
+	}
+	if u := strings.TrimSpace(string(w.UserCreated)); strings.HasPrefix(u, "{") {
+		var wu wireUser
+		if err := json.Unmarshal(w.UserCreated, &wu); err == nil {
+			m.AuthorID = rawIDString(wu.ID)
+			if wu.FirstName != nil {
+				m.AuthorName = *wu.FirstName
+			}
+		}
+	} else {
+		m.AuthorID = rawIDString(w.UserCreated)
+	}
+	return m, nil
+}
+
+// decodeIDs parses the data of a delete event: ids as strings or numbers,
+// or items carrying an id.
+func decodeIDs(data json.RawMessage) []string {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		if id := rawIDString(data); id != "" {
+			return []string{id}
+		}
+		return nil
+	}
+	ids := make([]string, 0, len(raw))
+	for _, r := range raw {
+		if strings.HasPrefix(strings.TrimSpace(string(r)), "{") {
+			var obj struct {
+				ID json.RawMessage `json:"id"`
+			}
+			if json.Unmarshal(r, &obj) == nil {
+				r = obj.ID
+			}
+		}
+		if id := rawIDString(r); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// rawIDString normalises a JSON id (string or number) to a string.
+func rawIDString(raw json.RawMessage) string {
+	s := strings.TrimSpace(string(raw))
+	if s == "" || s == "null" {
+		return ""
+	}
+	if strings.HasPrefix(s, `"`) {
+		var v string
+		if json.Unmarshal(raw, &v) == nil {
+			return v
+		}
+		return ""
+	}
+	if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return s
+	}
+	return ""
+}
+
+// parseTime reads Directus timestamps: RFC 3339 with a zone, or the
+// zone-less "2006-01-02T15:04:05" form SQLite returns, which is UTC.
+func parseTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("parse time %q", s)
+}
+
+// formatTime writes a timestamp in the form Directus filters accept.
+func formatTime(t time.Time) string {
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
