@@ -1,0 +1,116 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"directuschat/realtime"
+)
+
+// Config is what the UI needs from main.
+type Config struct {
+	// Server pre-fills the login form (e.g. the local dev server when it runs).
+	Server string
+	// Session is the template for realtime sessions; Server is filled in from the form.
+	Session realtime.Config
+	// Dispatch runs fn on the UI thread. Nil means fyne.Do. Tests pass their own.
+	Dispatch func(fn func())
+	// Connect opens a session. Nil means realtime.Connect.
+	Connect func(ctx context.Context, cfg realtime.Config, creds realtime.Credentials) (*realtime.Session, error)
+	// Logger receives the UI's log lines. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// App is the main window and whichever screen it shows.
+type App struct {
+	fyne  fyne.App
+	win   fyne.Window
+	cfg   Config
+	log   *slog.Logger
+	login *loginView
+	chat  *chatView
+	frame time.Duration
+}
+
+// New builds the main window showing the login form. Call ShowAndRun on the
+// window (or w.Show in tests) afterwards.
+func New(a fyne.App, cfg Config) *App {
+	if cfg.Dispatch == nil {
+		cfg.Dispatch = fyne.Do
+	}
+	if cfg.Connect == nil {
+		cfg.Connect = realtime.Connect
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Session.Logger == nil {
+		cfg.Session.Logger = cfg.Logger
+	}
+	u := &App{fyne: a, cfg: cfg, log: cfg.Logger, frame: time.Second / 60}
+	u.win = a.NewWindow("Directus Chat")
+	u.win.Resize(fyne.NewSize(480, 640))
+	u.showLogin("")
+	return u
+}
+
+// Window is the main window.
+func (u *App) Window() fyne.Window { return u.win }
+
+// showLogin replaces the content with the login form, with an optional notice.
+func (u *App) showLogin(notice string) {
+	u.chat = nil
+	u.login = newLoginView(u, notice)
+	u.win.SetTitle("Directus Chat — sign in")
+	u.win.SetContent(u.login.content)
+	u.win.Canvas().Focus(u.login.focusTarget())
+}
+
+// showChat replaces the login form with the chat of a session.
+func (u *App) showChat(s *realtime.Session) {
+	u.login = nil
+	u.chat = newChatView(u, s)
+	u.win.SetTitle("Directus Chat — " + s.Server().Host)
+	u.win.SetContent(u.chat.content)
+	u.win.Canvas().Focus(u.chat.composer)
+	go u.pump(s, u.chat)
+}
+
+// pump carries session events onto the UI thread, one batch per frame at
+// most: while a batch is being applied, later events pile up in the
+// session's queue and arrive together.
+func (u *App) pump(s *realtime.Session, c *chatView) {
+	var last time.Time
+	for batch := range s.Events() {
+		if wait := u.frame - time.Since(last); wait > 0 {
+			time.Sleep(wait) // frame pacing, not synchronisation
+			batch = append(batch, drainReady(s.Events())...)
+		}
+		done := make(chan struct{})
+		u.cfg.Dispatch(func() {
+			defer close(done)
+			c.apply(batch)
+		})
+		<-done
+		last = time.Now()
+	}
+}
+
+// drainReady takes whatever batches are already waiting, without blocking.
+func drainReady(ch <-chan []realtime.Event) []realtime.Event {
+	var out []realtime.Event
+	for {
+		select {
+		case b, ok := <-ch:
+			if !ok {
+				return out
+			}
+			out = append(out, b...)
+		default:
+			return out
+		}
+	}
+}

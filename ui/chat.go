@@ -1,0 +1,313 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"directuschat/realtime"
+	"directuschat/timeline"
+)
+
+// chatView is the chat screen: history, composer and status line.
+type chatView struct {
+	app       *App
+	session   *realtime.Session
+	tl        *timeline.Timeline
+	data      *historyList
+	list      *widget.List
+	composer  *composer
+	status    *widget.Label
+	reconnect *widget.Button
+	content   fyne.CanvasObject
+	heights   *rowHeights
+
+	loadingOlder bool
+	state        realtime.StateChanged
+	countdown    *time.Ticker
+	stopTick     chan struct{}
+}
+
+func newChatView(u *App, s *realtime.Session) *chatView {
+	c := &chatView{app: u, session: s, tl: &timeline.Timeline{}}
+	c.data = newHistoryList(c.tl)
+	c.heights = newRowHeights()
+	c.list = widget.NewListWithData(c.data, newMessageRow, c.bindRow)
+	c.list.OnSelected = func(id widget.ListItemID) {
+		c.list.Unselect(id)
+		if id < c.tl.Len() {
+			c.rowTapped(c.tl.At(id))
+		}
+	}
+	c.composer = newComposer(c.send)
+	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), c.composer.send)
+	c.status = widget.NewLabel("Online")
+	c.status.Truncation = fyne.TextTruncateEllipsis
+	c.reconnect = widget.NewButton("Reconnect now", func() { c.session.ReconnectNow() })
+	c.reconnect.Hide()
+	user := s.User()
+	who := widget.NewLabelWithStyle(fmt.Sprintf("%s · %s", displayName(user), s.Server().Host), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	who.Truncation = fyne.TextTruncateEllipsis
+
+	statusBar := container.NewBorder(nil, nil, nil, c.reconnect, c.status)
+	bottom := container.NewVBox(
+		widget.NewSeparator(),
+		container.NewBorder(nil, nil, nil, send, c.composer),
+		statusBar,
+	)
+	watch := &widthWatch{onWidth: func() { c.list.Refresh() }}
+	c.content = container.NewBorder(container.NewVBox(who, widget.NewSeparator()), bottom, nil, nil, container.New(watch, c.list))
+	c.setState(realtime.StateChanged{State: realtime.StateOnline})
+	return c
+}
+
+func displayName(u realtime.User) string {
+	switch {
+	case u.FirstName != "":
+		return u.FirstName
+	case u.Email != "":
+		return u.Email
+	}
+	return "you"
+}
+
+// send shows the message at once as pending and hands it to the session.
+func (c *chatView) send(text string) {
+	m := c.session.Send(text)
+	c.tl.AddPending(m)
+	c.data.notify()
+	c.list.ScrollToBottom()
+}
+
+// apply merges a batch of events; it runs on the UI thread.
+func (c *chatView) apply(batch []realtime.Event) {
+	if c.app.chat != c {
+		return
+	}
+	atBottom := c.atBottom()
+	before := c.tl.Len()
+	oldestBefore, hadOldest := c.tl.Oldest()
+	c.tl.Apply(batch)
+	if hadOldest {
+		c.keepPlace(oldestBefore)
+	}
+	for _, ev := range batch {
+		switch ev := ev.(type) {
+		case realtime.Loaded:
+			if ev.Kind == realtime.LoadOlder {
+				c.loadingOlder = false
+			}
+		case realtime.StateChanged:
+			c.setState(ev)
+		case realtime.Problem:
+			c.loadingOlder = false
+			c.status.SetText(realtime.Describe(ev.Err))
+		case realtime.SignedOut:
+			c.stopCountdown()
+			notice := "You have been signed out."
+			if ev.Err != nil {
+				notice = realtime.Describe(ev.Err)
+			}
+			c.app.showLogin(notice)
+			return
+		}
+	}
+	if c.tl.Len() != before && atBottom {
+		c.list.ScrollToBottom()
+	}
+}
+
+// keepPlace keeps the rows in view where they are when older rows were
+// inserted above them.
+func (c *chatView) keepPlace(oldestBefore realtime.Message) {
+	n := 0
+	for n < c.tl.Len() && c.tl.At(n).ID != oldestBefore.ID {
+		n++
+	}
+	if n == 0 || n == c.tl.Len() {
+		return
+	}
+	c.heights.shift(c.list, n)
+	pad := c.list.Theme().Size(theme.SizeNamePadding)
+	added := c.heights.contentHeight(n, pad) + pad
+	c.list.ScrollToOffset(c.list.GetScrollOffset() + added)
+}
+
+// atBottom reports whether the newest row is in view (or the list is empty
+// or not laid out yet), so new messages should scroll it along.
+func (c *chatView) atBottom() bool {
+	viewport := c.list.Size().Height
+	if viewport <= 0 {
+		return true
+	}
+	content := c.heights.contentHeight(c.tl.Len(), c.list.Theme().Size(theme.SizeNamePadding))
+	return c.list.GetScrollOffset()+viewport >= content-c.heights.template
+}
+
+// setState shows the connection state in the status line.
+func (c *chatView) setState(s realtime.StateChanged) {
+	c.state = s
+	c.stopCountdown()
+	c.reconnect.Hide()
+	switch s.State {
+	case realtime.StateOnline:
+		c.status.SetText("● Online")
+	case realtime.StateConnecting:
+		c.status.SetText("◌ Connecting…")
+	case realtime.StateOffline:
+		c.reconnect.Show()
+		c.showRetry()
+		c.startCountdown()
+	case realtime.StateSignedOut:
+		c.status.SetText("Signed out")
+	}
+}
+
+func (c *chatView) showRetry() {
+	secs := int(time.Until(c.state.RetryAt).Round(time.Second) / time.Second)
+	reason := ""
+	if c.state.Err != nil {
+		reason = realtime.Describe(c.state.Err) + " "
+	}
+	if secs > 0 {
+		c.status.SetText(fmt.Sprintf("○ Offline. %sRetrying in %d s.", reason, secs))
+	} else {
+		c.status.SetText(fmt.Sprintf("○ Offline. %sRetrying…", reason))
+	}
+}
+
+// startCountdown updates "retrying in N s" once a second while offline.
+func (c *chatView) startCountdown() {
+	c.countdown = time.NewTicker(time.Second)
+	stop := make(chan struct{})
+	c.stopTick = stop
+	t := c.countdown
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				c.app.cfg.Dispatch(func() {
+					if c.stopTick == stop {
+						c.showRetry()
+					}
+				})
+			}
+		}
+	}()
+}
+
+func (c *chatView) stopCountdown() {
+	if c.countdown != nil {
+		c.countdown.Stop()
+		close(c.stopTick)
+		c.countdown, c.stopTick = nil, nil
+	}
+}
+
+// rowTapped offers what can be done with a message: retry or discard a
+// failed one.
+func (c *chatView) rowTapped(e timeline.Entry) {
+	if e.Status != timeline.Failed {
+		return
+	}
+	d := dialog.NewCustomConfirm("Message not sent", "Retry", "Discard",
+		widget.NewLabel(e.Err), func(retry bool) {
+			if retry {
+				c.session.Retry(e.ID)
+				return
+			}
+			c.session.Discard(e.ID)
+			c.tl.Discard(e.ID)
+		}, c.app.win)
+	d.Show()
+}
+
+// messageRow is one message: author and time on a line, the text below,
+// wrapped to the width.
+type messageRow struct {
+	widget.BaseWidget
+	author *canvas.Text
+	meta   *canvas.Text
+	text   *widget.Label
+}
+
+func newMessageRow() fyne.CanvasObject {
+	r := &messageRow{
+		author: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+		meta:   canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
+		text:   widget.NewLabel(""),
+	}
+	r.author.TextStyle = fyne.TextStyle{Bold: true}
+	r.meta.TextSize = theme.CaptionTextSize()
+	r.text.Wrapping = fyne.TextWrapWord
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
+	header := container.NewHBox(r.author, r.meta)
+	return widget.NewSimpleRenderer(container.New(&rowLayout{}, header, r.text))
+}
+
+// rowLayout stacks the header and the text with no gap, text full width.
+type rowLayout struct{}
+
+func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	h := objs[0].MinSize().Height
+	objs[0].Move(fyne.NewPos(pad, pad/2))
+	objs[0].Resize(fyne.NewSize(size.Width-2*pad, h))
+	objs[1].Move(fyne.NewPos(0, h))
+	objs[1].Resize(fyne.NewSize(size.Width, size.Height-h))
+}
+
+func (rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(a.Width, b.Width), a.Height+b.Height)
+}
+
+// bindRow fills a row and sets its height for the current width.
+func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
+	it := item.(entryItem)
+	e, index := it.entry, it.index
+	r := obj.(*messageRow)
+	name := e.AuthorName
+	if name == "" {
+		name = "Someone"
+	}
+	r.author.Text = name
+	meta := e.Created.Local().Format("15:04")
+	switch e.Status {
+	case timeline.Pending:
+		meta = "sending…"
+	case timeline.Failed:
+		meta = "not sent: tap to retry or discard"
+	}
+	if e.Edited() {
+		meta += " (edited)"
+	}
+	r.meta.Text = meta
+	if e.Status == timeline.Failed {
+		r.meta.Color = theme.Color(theme.ColorNameError)
+	} else {
+		r.meta.Color = theme.Color(theme.ColorNamePlaceHolder)
+	}
+	r.author.Refresh()
+	r.meta.Refresh()
+	r.text.SetText(e.Text)
+	c.fitRow(index, e)
+	if index == 0 && c.tl.HasOlder() && !c.loadingOlder {
+		if oldest, ok := c.tl.Oldest(); ok {
+			c.loadingOlder = true
+			c.session.LoadOlder(oldest)
+		}
+	}
+}

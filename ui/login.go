@@ -1,0 +1,175 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"directuschat/realtime"
+)
+
+// loginView is the sign-in form. Errors show inside the form, in words.
+type loginView struct {
+	app      *App
+	content  fyne.CanvasObject
+	server   *widget.Entry
+	email    *widget.Entry
+	password *widget.Entry
+	otp      *widget.Entry
+	otpItem  *widget.FormItem
+	form     *widget.Form
+	status   *widget.Label
+	progress *widget.ProgressBarInfinite
+	signIn   *widget.Button
+	busy     bool
+}
+
+func newLoginView(u *App, notice string) *loginView {
+	v := &loginView{app: u}
+	v.server = widget.NewEntry()
+	v.server.SetPlaceHolder("https://your-project.directus.app")
+	v.server.SetText(u.cfg.Server)
+	v.email = widget.NewEntry()
+	v.email.SetPlaceHolder("you@example.com")
+	v.password = widget.NewPasswordEntry()
+	v.otp = widget.NewEntry()
+	v.otp.SetPlaceHolder("6-digit code")
+	for _, e := range []*widget.Entry{v.server, v.email, v.password, v.otp} {
+		e.OnSubmitted = func(string) { v.submit() }
+	}
+	v.otpItem = widget.NewFormItem("One-time code", v.otp)
+	v.form = widget.NewForm(
+		widget.NewFormItem("Server", v.server),
+		widget.NewFormItem("Email", v.email),
+		widget.NewFormItem("Password", v.password),
+	)
+	v.signIn = widget.NewButton("Sign in", v.submit)
+	v.signIn.Importance = widget.HighImportance
+	v.status = widget.NewLabel(notice)
+	v.status.Wrapping = fyne.TextWrapWord
+	v.status.Importance = widget.DangerImportance
+	v.progress = widget.NewProgressBarInfinite()
+	v.progress.Hide()
+
+	title := widget.NewLabelWithStyle("Directus Chat", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	subtitle := widget.NewLabelWithStyle("Sign in with your Directus account", fyne.TextAlignCenter, fyne.TextStyle{})
+	box := container.NewVBox(title, subtitle, v.form, v.signIn, v.progress, v.status)
+	v.content = container.NewVScroll(container.NewPadded(box))
+	return v
+}
+
+// focusTarget is the first empty field.
+func (v *loginView) focusTarget() fyne.Focusable {
+	for _, e := range []*widget.Entry{v.server, v.email, v.password} {
+		if e.Text == "" {
+			return e
+		}
+	}
+	return v.password
+}
+
+func (v *loginView) setError(msg string) {
+	v.status.Importance = widget.DangerImportance
+	v.status.SetText(msg)
+}
+
+// submit validates the form and signs in off the UI thread.
+func (v *loginView) submit() {
+	if v.busy {
+		return
+	}
+	server := strings.TrimSpace(v.server.Text)
+	email := strings.TrimSpace(v.email.Text)
+	switch {
+	case server == "":
+		v.setError("Enter the address of your Directus server.")
+		return
+	case email == "" || v.password.Text == "":
+		v.setError("Enter your email and password.")
+		return
+	}
+	base, err := realtime.ParseServerURL(server)
+	if err != nil {
+		v.setError(realtime.Describe(err))
+		return
+	}
+	if realtime.InsecureRemote(base) {
+		dialog.ShowConfirm("Unencrypted connection",
+			"The address starts with http:// and is not on this computer: your password would travel unencrypted. Sign in anyway?",
+			func(ok bool) {
+				if ok {
+					v.start(server, email)
+				}
+			}, v.app.win)
+		return
+	}
+	v.start(server, email)
+}
+
+func (v *loginView) start(server, email string) {
+	creds := realtime.Credentials{Email: email, Password: v.password.Text, OTP: strings.TrimSpace(v.otp.Text)}
+	cfg := v.app.cfg.Session
+	cfg.Server = server
+	v.setBusy(true)
+	v.status.SetText("")
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		s, err := v.app.cfg.Connect(ctx, cfg, creds)
+		v.app.cfg.Dispatch(func() {
+			if v.app.login != v { // the window moved on meanwhile
+				if s != nil {
+					s.Close()
+				}
+				return
+			}
+			v.setBusy(false)
+			if err != nil {
+				v.failed(err)
+				return
+			}
+			v.password.SetText("")
+			v.app.showChat(s)
+		})
+	}()
+}
+
+func (v *loginView) failed(err error) {
+	v.app.log.Info("sign-in failed", "kind", realtime.KindOf(err), "err", err)
+	switch realtime.KindOf(err) {
+	case realtime.KindOTPRequired, realtime.KindInvalidOTP:
+		if len(v.form.Items) == 3 {
+			v.form.AppendItem(v.otpItem)
+		}
+		v.app.win.Canvas().Focus(v.otp)
+	case realtime.KindInvalidCredentials:
+		v.password.SetText("")
+		v.app.win.Canvas().Focus(v.password)
+	}
+	v.setError(realtime.Describe(err))
+}
+
+func (v *loginView) setBusy(busy bool) {
+	v.busy = busy
+	for _, e := range []*widget.Entry{v.server, v.email, v.password, v.otp} {
+		if busy {
+			e.Disable()
+		} else {
+			e.Enable()
+		}
+	}
+	if busy {
+		v.signIn.Disable()
+		v.signIn.SetText("Signing in…")
+		v.progress.Show()
+	} else {
+		v.signIn.Enable()
+		v.signIn.SetText("Sign in")
+		v.progress.Hide()
+	}
+}
