@@ -7,6 +7,7 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/google/uuid v1.6.0
 	github.com/gorilla/websocket v1.5.3
+	go.etcd.io/bbolt v1.4.3
 )
 
 require (

@@ -96,6 +96,11 @@ type SignedOut struct {
 	Unsent []Message
 }
 
+// Queued lists messages left unsent by an earlier run, queued again at
+// sign-in: show them as pending.
+type Queued struct{ Messages []Message }
+
+func (Queued) event()        {}
 func (Loaded) event()        {}
 func (Deleted) event()       {}
 func (SendStatus) event()    {}

@@ -29,6 +29,16 @@ type Config struct {
 	MaxBackoff        time.Duration // cap of the reconnect delay [30s]
 	HTTPClient        *http.Client  // for REST [15s timeout, verified TLS]
 	Logger            *slog.Logger  // [slog.Default()]
+	// Outbox opens the durable outbox of the signed-in account; nil keeps
+	// unsent messages in memory only.
+	Outbox func(server *url.URL, user User) (OutboxStore, error)
+}
+
+// OutboxStore keeps unsent messages across restarts, in typing order.
+type OutboxStore interface {
+	Load() ([]Message, error)
+	Put(Message) error
+	Remove(id string) error
 }
 
 func (c *Config) applyDefaults() {
@@ -87,6 +97,7 @@ type Session struct {
 	done   chan struct{}
 
 	// Everything below is owned by the loop goroutine.
+	store        OutboxStore
 	tokens       Tokens
 	fields       []string
 	conn         *conn
@@ -189,9 +200,37 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	if res.err != nil {
 		return nil, res.err
 	}
+	if s.cfg.Outbox != nil {
+		s.restoreOutbox()
+	}
 	go s.events.forward(s.out)
 	go s.loop(res)
 	return s, nil
+}
+
+// restoreOutbox queues the messages left unsent by an earlier run, with
+// their original IDs: if one was stored after all, the server says so.
+func (s *Session) restoreOutbox() {
+	store, err := s.cfg.Outbox(s.base, s.user)
+	if err != nil {
+		s.log.Warn("realtime: outbox unavailable; unsent messages are kept in memory only", "err", err)
+		return
+	}
+	s.store = store
+	msgs, err := store.Load()
+	if err != nil {
+		s.log.Warn("realtime: could not read the outbox", "err", err)
+		return
+	}
+	if len(msgs) == 0 {
+		return
+	}
+	for i := range msgs {
+		msgs[i].AuthorID, msgs[i].AuthorName = s.user.ID, s.user.FirstName
+		s.outbox = append(s.outbox, &outgoing{msg: msgs[i]})
+	}
+	s.log.Info("realtime: resending messages left from the last run", "count", len(msgs))
+	s.events.push(Queued{Messages: msgs})
 }
 
 // User is the signed-in account.
@@ -632,11 +671,11 @@ func (s *Session) createDone(id string, f *frame, err error) {
 			stored = &msgs[0]
 			s.emitLoaded(Loaded{Kind: LoadLive, Messages: msgs[:1]})
 		}
-		s.removeOutgoing(id)
+		s.forgetOutgoing(id)
 		s.events.push(SendStatus{ID: id, State: SendDelivered, Stored: stored})
 	case isCode(err, "RECORD_NOT_UNIQUE"):
 		s.log.Info("realtime: a retried message was already stored", "id", id)
-		s.removeOutgoing(id)
+		s.forgetOutgoing(id)
 		s.events.push(SendStatus{ID: id, State: SendDelivered})
 	default:
 		o.state = outFailed
@@ -665,6 +704,11 @@ func isCode(err error, code string) bool {
 func (s *Session) handleCommand(c command) (stop bool) {
 	switch c := c.(type) {
 	case cmdSend:
+		if s.store != nil {
+			if err := s.store.Put(c.msg); err != nil {
+				s.log.Warn("realtime: could not save a message to the outbox", "err", err)
+			}
+		}
 		s.outbox = append(s.outbox, &outgoing{msg: c.msg})
 		s.pumpOutbox()
 	case cmdRetry:
@@ -677,7 +721,7 @@ func (s *Session) handleCommand(c command) (stop bool) {
 		}
 	case cmdDiscard:
 		if o := s.findOutgoing(c.id); o != nil && o.state == outFailed {
-			s.removeOutgoing(c.id)
+			s.forgetOutgoing(c.id)
 		}
 	case cmdEdit:
 		s.request(reqUpdate, c.id, map[string]any{
@@ -860,6 +904,16 @@ func (s *Session) findOutgoing(id string) *outgoing {
 
 func (s *Session) removeOutgoing(id string) {
 	s.outbox = slices.DeleteFunc(s.outbox, func(o *outgoing) bool { return o.msg.ID == id })
+}
+
+// forgetOutgoing drops a message for good: delivered or discarded.
+func (s *Session) forgetOutgoing(id string) {
+	s.removeOutgoing(id)
+	if s.store != nil {
+		if err := s.store.Remove(id); err != nil {
+			s.log.Warn("realtime: could not remove a message from the outbox", "err", err)
+		}
+	}
 }
 
 func (s *Session) unsent() []Message {

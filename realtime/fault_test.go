@@ -1,0 +1,157 @@
+package realtime_test
+
+// Faults a real Directus cannot be made to produce on demand (garbage
+// frames, a link that goes silent without closing) are played by a small
+// in-process server that speaks just enough of the protocol.
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"directuschat/realtime"
+)
+
+type fakeDirectus struct {
+	*httptest.Server
+	mu       sync.Mutex
+	conns    chan *fakeConn
+	upgrader websocket.Upgrader
+}
+
+type fakeConn struct {
+	ws     *websocket.Conn
+	frames chan map[string]any
+	subUID string
+}
+
+func newFakeDirectus(t *testing.T) *fakeDirectus {
+	f := &fakeDirectus{conns: make(chan *fakeConn, 8)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/server/ping", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("pong")) })
+	mux.HandleFunc("/auth/login", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"data":{"access_token":"a1","refresh_token":"r1","expires":900000}}`))
+	})
+	mux.HandleFunc("/users/me", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"data":{"id":"u-ada","first_name":"Ada","email":"ada@example.com"}}`))
+	})
+	mux.HandleFunc("/websocket", func(w http.ResponseWriter, r *http.Request) {
+		ws, err := f.upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		c := &fakeConn{ws: ws, frames: make(chan map[string]any, 64)}
+		go func() {
+			defer close(c.frames)
+			for {
+				var m map[string]any
+				if err := ws.ReadJSON(&m); err != nil {
+					return
+				}
+				switch m["type"] {
+				case "auth":
+					_ = ws.WriteJSON(map[string]any{"type": "auth", "status": "ok"})
+				case "subscribe":
+					c.subUID, _ = m["uid"].(string)
+					_ = ws.WriteJSON(map[string]any{"type": "subscription", "event": "init", "uid": c.subUID, "data": []any{}})
+					f.conns <- c
+				default:
+					c.frames <- m
+				}
+			}
+		}()
+	})
+	f.Server = httptest.NewServer(mux)
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeDirectus) nextConn(t *testing.T) *fakeConn {
+	t.Helper()
+	select {
+	case c := <-f.conns:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client did not (re)connect")
+		return nil
+	}
+}
+
+func (c *fakeConn) create(t *testing.T, id, text string) {
+	t.Helper()
+	err := c.ws.WriteJSON(map[string]any{"type": "subscription", "event": "create", "uid": c.subUID, "data": []any{
+		map[string]any{"id": id, "text": text, "date_created": time.Now().UTC().Format(time.RFC3339Nano),
+			"user_created": map[string]any{"id": "u-kevin", "first_name": "Kevin"}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestGarbageFramesAreDroppedAndTheSessionGoesOn(t *testing.T) {
+	f := newFakeDirectus(t)
+	c := connect(t, realtime.Config{Server: f.URL}, "ada@example.com", "pw")
+	srv := f.nextConn(t)
+	for _, junk := range []string{"not json", `{"no":"type"}`, `[1,2,3]`, `{"type":"subscription","event":"create","uid":"` + srv.subUID + `","data":[{"text":"no id"}]}`, "\x00\xff"} {
+		if err := srv.ws.WriteMessage(websocket.TextMessage, []byte(junk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = srv.ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3})
+	srv.create(t, "m1", "still here")
+	c.waitFor(5*time.Second, "the message after the garbage", func(c *client) bool { return c.count("still here") == 1 })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, _ := c.state(); st.State != realtime.StateOnline {
+		t.Fatalf("state after garbage = %v, want online", st.State)
+	}
+}
+
+func TestSilentLinkIsDetectedAndReconnected(t *testing.T) {
+	f := newFakeDirectus(t)
+	c := connect(t, realtime.Config{Server: f.URL, PingInterval: 100 * time.Millisecond, MinBackoff: 10 * time.Millisecond}, "ada@example.com", "pw")
+	first := f.nextConn(t)
+	// The server goes silent: it reads the client's pings but never answers,
+	// and the TCP connection stays open (a half-open link).
+	go func() {
+		for range first.frames {
+		}
+	}()
+	second := f.nextConn(t)
+	second.create(t, "m2", "after reconnect")
+	c.waitFor(5*time.Second, "a message on the new connection", func(c *client) bool { return c.count("after reconnect") == 1 })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	sawOffline := false
+	for _, ev := range c.events {
+		if s, ok := ev.(realtime.StateChanged); ok && s.State == realtime.StateOffline {
+			sawOffline = true
+		}
+	}
+	if !sawOffline {
+		t.Error("the dead link was never reported as offline")
+	}
+}
+
+func TestPingsAnsweredWithPong(t *testing.T) {
+	f := newFakeDirectus(t)
+	connect(t, realtime.Config{Server: f.URL}, "ada@example.com", "pw")
+	srv := f.nextConn(t)
+	if err := srv.ws.WriteJSON(map[string]any{"type": "ping"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-srv.frames:
+		if m["type"] != "pong" {
+			b, _ := json.Marshal(m)
+			t.Fatalf("answer to ping = %s, want a pong", b)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no pong")
+	}
+}

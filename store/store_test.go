@@ -1,0 +1,84 @@
+package store
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"directuschat/realtime"
+)
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestOutboxSurvivesReopenInOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	db, err := Open(path, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ob := db.Outbox("http://x", "u1")
+	t0 := time.Now()
+	for i, id := range []string{"c", "a", "b"} {
+		if err := ob.Put(realtime.Message{ID: id, Text: "m" + id, Created: t0.Add(time.Duration(i) * time.Millisecond)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ob.Remove("a"); err != nil {
+		t.Fatal(err)
+	}
+	// Another account's outbox is separate.
+	if err := db.Outbox("http://x", "u2").Put(realtime.Message{ID: "z", Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(path, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	msgs, err := db.Outbox("http://x", "u1").Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.ID+"="+m.Text)
+	}
+	if strings.Join(got, ",") != "c=mc,b=mb" {
+		t.Fatalf("outbox after reopen = %v, want c then b", got)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestCorruptFileIsSetAsideNotFatal(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("garbage", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(path, quiet())
+	if err != nil {
+		t.Fatalf("open corrupt file: %v", err)
+	}
+	defer db.Close()
+	if msgs, err := db.Outbox("s", "u").Load(); err != nil || len(msgs) != 0 {
+		t.Fatalf("fresh outbox = %v, %v", msgs, err)
+	}
+	aside, _ := filepath.Glob(path + ".corrupt-*")
+	if len(aside) != 1 {
+		t.Fatalf("corrupt file not kept aside: %v", aside)
+	}
+}
