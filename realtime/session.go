@@ -88,6 +88,7 @@ type Session struct {
 	dialer *websocket.Dialer
 	log    *slog.Logger
 	user   User
+	perms  Permissions
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -196,6 +197,11 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	}
 	s.user = user
 	s.tokens = tokens
+	if p, err := s.rest.Permissions(ctx, tokens.Access, s.cfg.Collection); err != nil {
+		s.log.Info("realtime: permissions unknown; editing is off", "err", err)
+	} else {
+		s.perms = p
+	}
 	res := s.open(ctx, tokens.Access, s.fields)
 	if res.err != nil {
 		return nil, res.err
@@ -235,6 +241,9 @@ func (s *Session) restoreOutbox() {
 
 // User is the signed-in account.
 func (s *Session) User() User { return s.user }
+
+// Permissions says what the user may do to messages.
+func (s *Session) Permissions() Permissions { return s.perms }
 
 // Server is the server's base URL.
 func (s *Session) Server() *url.URL { return s.base }

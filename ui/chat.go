@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -105,6 +106,12 @@ func (c *chatView) apply(batch []realtime.Event) {
 			}
 		case realtime.StateChanged:
 			c.setState(ev)
+		case realtime.SendStatus:
+			if ev.State == realtime.SendFailed {
+				if i := c.tl.Index(ev.ID); i >= 0 && c.tl.At(i).Status == timeline.Sent {
+					c.status.SetText("Not changed: " + realtime.Describe(ev.Err))
+				}
+			}
 		case realtime.Problem:
 			c.loadingOlder = false
 			c.status.SetText(realtime.Describe(ev.Err))
@@ -213,8 +220,12 @@ func (c *chatView) stopCountdown() {
 }
 
 // rowTapped offers what can be done with a message: retry or discard a
-// failed one.
+// failed one; edit or delete a stored one where the server allows it.
 func (c *chatView) rowTapped(e timeline.Entry) {
+	if e.Status == timeline.Sent {
+		c.offerChanges(e)
+		return
+	}
 	if e.Status != timeline.Failed {
 		return
 	}
@@ -227,6 +238,55 @@ func (c *chatView) rowTapped(e timeline.Entry) {
 			c.session.Discard(e.ID)
 			c.tl.Discard(e.ID)
 		}, c.app.win)
+	d.Show()
+}
+
+// offerChanges shows Edit and Delete for a message, if permitted.
+func (c *chatView) offerChanges(e timeline.Entry) {
+	perms, me := c.session.Permissions(), c.session.User().ID
+	canEdit, canDelete := perms.CanEdit(e.Message, me), perms.CanDelete(e.Message, me)
+	if !canEdit && !canDelete {
+		return
+	}
+	var d dialog.Dialog
+	var actions []fyne.CanvasObject
+	if canEdit {
+		actions = append(actions, widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() {
+			d.Hide()
+			c.editMessage(e)
+		}))
+	}
+	if canDelete {
+		del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
+			d.Hide()
+			dialog.ShowConfirm("Delete message", "Delete this message for everyone?", func(ok bool) {
+				if ok {
+					c.session.Delete(e.ID)
+				}
+			}, c.app.win)
+		})
+		del.Importance = widget.DangerImportance
+		actions = append(actions, del)
+	}
+	preview := widget.NewLabel(e.Text)
+	preview.Wrapping = fyne.TextWrapWord
+	preview.Truncation = fyne.TextTruncateEllipsis
+	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, container.NewHBox(actions...), nil, nil, preview), c.app.win)
+	d.Resize(fyne.NewSize(360, 200))
+	d.Show()
+}
+
+func (c *chatView) editMessage(e timeline.Entry) {
+	entry := widget.NewMultiLineEntry()
+	entry.Wrapping = fyne.TextWrapWord
+	entry.SetText(e.Text)
+	d := dialog.NewForm("Edit message", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("", entry)}, func(ok bool) {
+		text := strings.TrimSpace(entry.Text)
+		if ok && text != "" && text != e.Text {
+			c.session.Edit(e.ID, text)
+		}
+	}, c.app.win)
+	d.Resize(fyne.NewSize(400, 240))
 	d.Show()
 }
 

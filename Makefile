@@ -1,0 +1,47 @@
+# Directus Chat: the two commands are `make run` and `make test`.
+SHELL := /bin/bash
+export LANG ?= en_US.UTF-8
+DIRECTUS_VERSION ?= 11.17.4
+export DIRECTUS_VERSION
+PORT ?= 8055
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: run test unit lint devserver devserver-stop devserver-reset screenshot build
+
+## run: start (and on first use install and provision) the local Directus, then open the app
+run: devserver
+	go run . -server http://127.0.0.1:$(PORT)
+
+## devserver: install, start and provision the pinned Directus on 127.0.0.1:$(PORT)
+devserver:
+	go run ./cmd/devserver up -port $(PORT)
+
+devserver-stop:
+	go run ./cmd/devserver stop
+
+devserver-reset:
+	go run ./cmd/devserver reset
+
+## test: lint, then every test (unit and integration, real Directus, -race)
+## under a virtual X server and a private D-Bus session with an unlocked keyring
+test: lint
+	go run ./cmd/devserver install
+	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash scripts/with-keyring.sh \
+		go test -race -count=1 -timeout 30m ./...
+
+## unit: the tests that need no server or display
+unit:
+	go test -race -count=1 -short ./timeline/ ./realtime/
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	go vet ./...
+	go run $(STATICCHECK) ./...
+
+build:
+	go build -o bin/directus-chat .
+
+## screenshot: a real window under Xvfb, signed in, with a few messages -> docs/screenshot.png
+screenshot:
+	go run ./cmd/devserver install
+	xvfb-run -a -s "-screen 0 1280x800x24" bash scripts/screenshot.sh docs/screenshot.png

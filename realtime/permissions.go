@@ -1,0 +1,48 @@
+package realtime
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// Permissions says what the signed-in user may do to messages, as the
+// server reports it (GET /permissions/me). "Own" is what a rule such as
+// user_created = $CURRENT_USER allows; "Any" is unrestricted access (admins).
+type Permissions struct {
+	EditOwn, EditAny     bool
+	DeleteOwn, DeleteAny bool
+}
+
+// CanEdit reports whether the user may edit m.
+func (p Permissions) CanEdit(m Message, userID string) bool {
+	return p.EditAny || p.EditOwn && m.AuthorID == userID
+}
+
+// CanDelete reports whether the user may delete m.
+func (p Permissions) CanDelete(m Message, userID string) bool {
+	return p.DeleteAny || p.DeleteOwn && m.AuthorID == userID
+}
+
+type accessLevel struct {
+	Access string `json:"access"` // "none", "partial" or "full"
+}
+
+// Permissions reads what the user may do to the collection. Directus 10,
+// which has no /permissions/me, yields no edit or delete rights.
+func (r *REST) Permissions(ctx context.Context, accessToken, collection string) (Permissions, error) {
+	var out struct {
+		Data map[string]map[string]accessLevel `json:"data"`
+	}
+	if err := r.do(ctx, http.MethodGet, "/permissions/me", accessToken, nil, &out); err != nil {
+		return Permissions{}, fmt.Errorf("read permissions: %w", err)
+	}
+	actions := out.Data[collection]
+	level := func(action string) string { return actions[action].Access }
+	return Permissions{
+		EditOwn:   level("update") == "partial" || level("update") == "full",
+		EditAny:   level("update") == "full",
+		DeleteOwn: level("delete") == "partial" || level("delete") == "full",
+		DeleteAny: level("delete") == "full",
+	}, nil
+}

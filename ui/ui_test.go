@@ -1,0 +1,229 @@
+package ui
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"directuschat/devserver/devservertest"
+	"directuschat/realtime"
+	"directuschat/timeline"
+)
+
+func TestMain(m *testing.M) { devservertest.Main(m) }
+
+// uiThread plays the UI thread in tests: everything the app dispatches runs
+// on the test goroutine, so tests read widgets without data races.
+type uiThread struct{ fns chan func() }
+
+func newUIThread() *uiThread { return &uiThread{fns: make(chan func(), 1024)} }
+
+func (u *uiThread) dispatch(fn func()) { u.fns <- fn }
+
+// until runs dispatched work until cond holds, failing after timeout.
+func (u *uiThread) until(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for !cond() {
+		select {
+		case fn := <-u.fns:
+			fn()
+		case <-deadline.C:
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+	}
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newTestApp(t *testing.T, server string) (*App, *uiThread) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	th := newUIThread()
+	u := New(a, Config{Server: server, Dispatch: th.dispatch, Logger: quiet()})
+	u.Window().Resize(fyne.NewSize(480, 640))
+	u.Window().Show()
+	t.Cleanup(func() {
+		if u.chat != nil {
+			go u.chat.session.Close()
+			// Let the pump finish its last batch.
+			th.until(t, 10*time.Second, "session end", func() bool {
+				select {
+				case <-u.chat.session.Done():
+					return true
+				default:
+					return false
+				}
+			})
+		}
+	})
+	return u, th
+}
+
+func signIn(t *testing.T, u *App, th *uiThread, email, password string) {
+	t.Helper()
+	l := u.login
+	test.Type(l.email, email)
+	test.Type(l.password, password)
+	test.Tap(l.signIn)
+	th.until(t, 30*time.Second, "the chat view", func() bool { return u.chat != nil || l.status.Text != "" && !l.busy })
+	if u.chat == nil {
+		t.Fatalf("sign-in failed: %s", l.status.Text)
+	}
+}
+
+func pressEnter(c *composer) { c.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
+
+func TestSignInReplacesFormWithChat(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	if u.login == nil || u.chat != nil {
+		t.Fatal("the app must open at the login form")
+	}
+	if u.login.server.Text != env.URL {
+		t.Errorf("server field = %q, want pre-filled %q", u.login.server.Text, env.URL)
+	}
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	if u.login != nil {
+		t.Error("login form still referenced after sign-in")
+	}
+	if !strings.Contains(u.Window().Title(), "127.0.0.1") {
+		t.Errorf("title = %q, want the server host", u.Window().Title())
+	}
+	if got := u.chat.status.Text; !strings.Contains(got, "Online") {
+		t.Errorf("status line = %q, want Online", got)
+	}
+}
+
+func TestWrongPasswordShowsClearErrorInForm(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	l := u.login
+	test.Type(l.email, env.Users[0].Email)
+	test.Type(l.password, "wrong-password")
+	test.Tap(l.signIn)
+	th.until(t, 30*time.Second, "an error in the form", func() bool { return !l.busy && l.status.Text != "" })
+	if u.chat != nil {
+		t.Fatal("signed in with a wrong password")
+	}
+	if got := l.status.Text; got != "Wrong email or password." {
+		t.Errorf("error = %q", got)
+	}
+	if l.email.Text != env.Users[0].Email {
+		t.Error("the email was lost after a failed sign-in")
+	}
+}
+
+func TestEmptyFieldsAreRefusedBeforeAnyRequest(t *testing.T) {
+	u, _ := newTestApp(t, "")
+	test.Tap(u.login.signIn)
+	if got := u.login.status.Text; !strings.Contains(got, "address of your Directus server") {
+		t.Errorf("error = %q", got)
+	}
+	test.Type(u.login.server, "http://127.0.0.1:1")
+	test.Tap(u.login.signIn)
+	if got := u.login.status.Text; !strings.Contains(got, "email and password") {
+		t.Errorf("error = %q", got)
+	}
+	if u.login.busy {
+		t.Error("the form started signing in with empty fields")
+	}
+}
+
+func TestEnterSendsShiftEnterAddsLineBlankIsNotSent(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	signIn(t, u, th, env.Users[1].Email, env.Users[1].Password)
+	c := u.chat
+
+	before := c.tl.Len()
+	test.Type(c.composer, "   ")
+	pressEnter(c.composer)
+	if c.tl.Len() != before {
+		t.Fatal("a blank message was sent")
+	}
+
+	c.composer.SetText("")
+	test.Type(c.composer, "first line")
+	c.composer.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	pressEnter(c.composer)
+	c.composer.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	test.Type(c.composer, "second line")
+	if got := c.composer.Text; got != "first line\nsecond line" {
+		t.Fatalf("after Shift+Enter the entry holds %q", got)
+	}
+	if c.tl.Len() != before {
+		t.Fatal("Shift+Enter sent the message")
+	}
+	text := c.composer.Text
+	pressEnter(c.composer)
+	if c.composer.Text != "" {
+		t.Errorf("entry not cleared after Enter: %q", c.composer.Text)
+	}
+	row := c.tl.Len() - 1
+	if e := c.tl.At(row); e.Text != text || e.Status != timeline.Pending {
+		t.Fatalf("last row after Enter = %+v, want the message pending", e)
+	}
+	th.until(t, 10*time.Second, "the message delivered", func() bool {
+		i := c.tl.Index(c.tl.At(c.tl.Len() - 1).ID)
+		return i >= 0 && c.tl.At(i).Text == text && c.tl.At(i).Status == timeline.Sent
+	})
+}
+
+func TestIncomingMessageShowsInList(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+
+	// Kevin writes from another client.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
+		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kevin.Close()
+	go func() {
+		for range kevin.Events() {
+		}
+	}()
+	text := "Kevin says hi " + time.Now().Format(time.RFC3339Nano)
+	kevin.Send(text)
+
+	th.until(t, 10*time.Second, "Kevin's message in the list", func() bool { return shownText(c.list, text) })
+	last := c.tl.At(c.tl.Len() - 1)
+	if last.Text != text || last.AuthorName != "Kevin" {
+		t.Errorf("newest row = %q by %q, want %q by Kevin", last.Text, last.AuthorName, text)
+	}
+	if !shownText(c.list, "Kevin") {
+		t.Error("the author's name is not shown")
+	}
+}
+
+// shownText reports whether a rendered row of the list shows s.
+func shownText(list *widget.List, s string) bool {
+	for _, o := range test.LaidOutObjects(list) {
+		switch o := o.(type) {
+		case *widget.Label:
+			if strings.Contains(o.Text, s) && o.Visible() {
+				return true
+			}
+		case interface{ MinSize() fyne.Size }:
+			if r, ok := o.(*messageRow); ok && r.author.Text == s {
+				return true
+			}
+		}
+	}
+	return false
+}
