@@ -1,6 +1,6 @@
 # Directus Chat: the two commands are `make run` and `make test`.
 SHELL := /bin/bash
-export LANG ?= en_US.UTF-8
+export LANG := en_US.UTF-8
 DIRECTUS_VERSION ?= 11.17.4
 export DIRECTUS_VERSION
 PORT ?= 8055

@@ -96,7 +96,7 @@ func serverError(code, message string) *Error {
 	case "RECORD_NOT_UNIQUE":
 		e.Kind, e.Msg = KindRejected, "The message was already stored."
 	case "FAILED_VALIDATION", "INVALID_PAYLOAD", "INVALID_QUERY", "CONTAINS_NULL_VALUES", "VALUE_TOO_LONG", "VALUE_OUT_OF_RANGE":
-		e.Kind, e.Msg = KindRejected, "The server refused the message"
+		e.Kind, e.Msg = KindRejected, "The server refused the request"
 		if message != "" {
 			e.Msg += ": " + message
 		}

@@ -282,8 +282,10 @@ func (s *Session) Edit(id, text string) { s.cmds.push(cmdEdit{id, text}) }
 // Delete removes a stored message.
 func (s *Session) Delete(id string) { s.cmds.push(cmdDelete{id}) }
 
-// LoadOlder asks for the page of messages older than before.
-func (s *Session) LoadOlder(before Message) { s.cmds.push(cmdOlder{before}) }
+// LoadOlder asks for the page of messages older than oldest, the oldest
+// message loaded; tied is how many loaded messages share its date_created
+// (at least 1: oldest itself).
+func (s *Session) LoadOlder(oldest Message, tied int) { s.cmds.push(cmdOlder{oldest, max(tied, 1)}) }
 
 // ReconnectNow skips the wait before the next connection attempt.
 func (s *Session) ReconnectNow() { s.cmds.push(cmdReconnect{}) }
@@ -301,12 +303,15 @@ func (s *Session) Close() {
 type command interface{}
 
 type (
-	cmdSend      struct{ msg Message }
-	cmdRetry     struct{ id string }
-	cmdDiscard   struct{ id string }
-	cmdEdit      struct{ id, text string }
-	cmdDelete    struct{ id string }
-	cmdOlder     struct{ before Message }
+	cmdSend    struct{ msg Message }
+	cmdRetry   struct{ id string }
+	cmdDiscard struct{ id string }
+	cmdEdit    struct{ id, text string }
+	cmdDelete  struct{ id string }
+	cmdOlder   struct {
+		before Message
+		tied   int
+	}
 	cmdReconnect struct{}
 	cmdLogout    struct{}
 	cmdClose     struct{}
@@ -659,7 +664,7 @@ func (s *Session) handleReply(f *frame) {
 			s.events.push(Problem{Err: &Error{Kind: KindProtocol, Msg: "The server sent older messages this client cannot read.", Err: derr}})
 			return
 		}
-		s.emitLoaded(Loaded{Kind: LoadOlder, Messages: msgs, NoOlder: len(msgs) < s.cfg.PageSize})
+		s.emitLoaded(Loaded{Kind: LoadOlder, Messages: msgs, NoOlder: len(msgs) < s.cfg.PageSize+r.offset})
 	}
 }
 
@@ -751,19 +756,16 @@ func (s *Session) handleCommand(c command) (stop bool) {
 		}
 		s.loadingOlder = true
 		b := c.before
-		s.request(reqOlder, "", map[string]any{
+		s.requestWith(&request{kind: reqOlder, offset: c.tied}, map[string]any{
 			"type": "items", "collection": s.cfg.Collection, "action": "read",
 			"query": map[string]any{
 				"fields": s.fields,
-				"filter": map[string]any{"_or": []any{
-					map[string]any{"date_created": map[string]any{"_lt": formatTime(b.Created)}},
-					map[string]any{"_and": []any{
-						map[string]any{"date_created": map[string]any{"_eq": formatTime(b.Created)}},
-						map[string]any{"id": map[string]any{"_lt": b.ID}},
-					}},
-				}},
-				"sort":  []string{"-date_created", "-id"},
-				"limit": s.cfg.PageSize,
+				// uuid keys have no _lt, so the page starts at the oldest
+				// timestamp loaded and skips the c.tied messages of that
+				// timestamp already loaded: they come first in this order.
+				"filter": map[string]any{"date_created": map[string]any{"_lte": formatTime(b.Created)}},
+				"sort":   []string{"-date_created", "-id"},
+				"limit":  s.cfg.PageSize + c.tied,
 			},
 		})
 	case cmdReconnect:
@@ -792,24 +794,22 @@ func (s *Session) handleCommand(c command) (stop bool) {
 
 // request sends a request that expects a reply, with a timeout.
 func (s *Session) request(kind reqKind, msgID string, body map[string]any) {
+	s.requestWith(&request{kind: kind, msgID: msgID}, body)
+}
+
+// requestWith sends body as request r.
+func (s *Session) requestWith(r *request, body map[string]any) {
 	if s.conn == nil {
 		err := &Error{Kind: KindUnreachable, Msg: "Offline: try again once the connection is back."}
-		switch kind {
+		switch r.kind {
 		case reqUpdate, reqDelete:
-			s.events.push(SendStatus{ID: msgID, State: SendFailed, Err: err})
+			s.events.push(SendStatus{ID: r.msgID, State: SendFailed, Err: err})
 		}
 		return
 	}
 	s.seq++
 	uid := strconv.Itoa(s.seq)
 	body["uid"] = uid
-	r := &request{kind: kind, msgID: msgID}
-	if kind == reqCatchUp {
-		r.since = body["since"].(time.Time)
-		r.offset = body["offset"].(int)
-		delete(body, "since")
-		delete(body, "offset")
-	}
 	r.timer = time.AfterFunc(s.cfg.RequestTimeout, func() { s.cmds.push(cmdTimeout{uid}) })
 	s.pending[uid] = r
 	s.pendingOrder = append(s.pendingOrder, uid)
@@ -860,7 +860,7 @@ func (s *Session) timeout(uid string) {
 // first; the consumer merges them by ID.
 func (s *Session) catchUp(since time.Time, offset int) {
 	s.catchingUp = true
-	s.request(reqCatchUp, "", map[string]any{
+	s.requestWith(&request{kind: reqCatchUp, since: since, offset: offset}, map[string]any{
 		"type": "items", "collection": s.cfg.Collection, "action": "read",
 		"query": map[string]any{
 			"fields": s.fields,
@@ -869,8 +869,6 @@ func (s *Session) catchUp(since time.Time, offset int) {
 			"limit":  catchUpPage,
 			"offset": offset,
 		},
-		"since":  since,
-		"offset": offset,
 	})
 	if s.conn == nil {
 		s.catchingUp = false

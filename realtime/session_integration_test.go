@@ -110,12 +110,12 @@ func TestOlderPagesLoadWithoutGapsOrDuplicates(t *testing.T) {
 	for {
 		r.mu.Lock()
 		n, more := r.tl.Len(), r.tl.HasOlder()
-		oldest, _ := r.tl.Oldest()
+		oldest, tied, _ := r.tl.OldestTied()
 		r.mu.Unlock()
 		if !more || r.countPrefix(prefix) == total {
 			break
 		}
-		r.s.LoadOlder(oldest)
+		r.s.LoadOlder(oldest, tied)
 		r.waitFor(10*time.Second, "an older page", func(c *client) bool { return c.tl.Len() > n || !c.tl.HasOlder() })
 	}
 	r.mu.Lock()

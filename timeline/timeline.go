@@ -57,6 +57,20 @@ func (t *Timeline) Oldest() (realtime.Message, bool) {
 	return t.sent[0].Message, true
 }
 
+// OldestTied returns the oldest stored message and how many loaded
+// messages share its creation time (the cursor for the next older page).
+func (t *Timeline) OldestTied() (realtime.Message, int, bool) {
+	if len(t.sent) == 0 {
+		return realtime.Message{}, 0, false
+	}
+	oldest := t.sent[0].Message
+	n := 1
+	for n < len(t.sent) && t.sent[n].Created.Equal(oldest.Created) {
+		n++
+	}
+	return oldest, n, true
+}
+
 // HasOlder reports whether the server may have messages older than the oldest loaded.
 func (t *Timeline) HasOlder() bool { return !t.noOlder }
 

@@ -365,9 +365,9 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	r.text.SetText(e.Text)
 	c.fitRow(index, e)
 	if index == 0 && c.tl.HasOlder() && !c.loadingOlder {
-		if oldest, ok := c.tl.Oldest(); ok {
+		if oldest, tied, ok := c.tl.OldestTied(); ok {
 			c.loadingOlder = true
-			c.session.LoadOlder(oldest)
+			c.session.LoadOlder(oldest, tied)
 		}
 	}
 }

@@ -54,16 +54,21 @@ func newTestApp(t *testing.T, server string) (*App, *uiThread) {
 	u.Window().Show()
 	t.Cleanup(func() {
 		if u.chat != nil {
-			go u.chat.session.Close()
-			// Let the pump finish its last batch.
-			th.until(t, 10*time.Second, "session end", func() bool {
+			s := u.chat.session
+			go s.Close()
+			// Keep running the UI thread until the session has ended.
+			deadline := time.After(10 * time.Second)
+			for {
 				select {
-				case <-u.chat.session.Done():
-					return true
-				default:
-					return false
+				case fn := <-th.fns:
+					fn()
+				case <-s.Done():
+					return
+				case <-deadline:
+					t.Error("the session did not end")
+					return
 				}
-			})
+			}
 		}
 	})
 	return u, th
