@@ -39,6 +39,17 @@ func (c *client) sentAll(texts []string) bool {
 	return true
 }
 
+// deliveredCount counts the server's confirmations of sends (lock held).
+func (c *client) deliveredCount() int {
+	n := 0
+	for _, ev := range c.events {
+		if s, ok := ev.(realtime.SendStatus); ok && s.State == realtime.SendDelivered {
+			n++
+		}
+	}
+	return n
+}
+
 // exactlyOnce fails the test unless every text is in c's timeline once.
 func (c *client) exactlyOnce(t *testing.T, who string, texts []string) {
 	t.Helper()
@@ -142,7 +153,7 @@ func TestOutboxSurvivesQuitAndDeliversOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := connect(t, cfg, ada.Email, ada.Password)
-	second.waitFor(30*time.Second, "the old outbox delivered", func(c *client) bool { return c.sentAll(texts) })
+	second.waitFor(30*time.Second, "the old outbox delivered", func(c *client) bool { return c.sentAll(texts) && c.deliveredCount() == len(texts) })
 	second.exactlyOnce(t, "Ada after restart", texts)
 	if left, _ := db.Outbox(srv.URL, second.s.User().ID).Load(); len(left) != 0 {
 		t.Errorf("outbox still holds %d messages after delivery", len(left))

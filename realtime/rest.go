@@ -99,12 +99,14 @@ func (r *REST) Logout(ctx context.Context, refreshToken string) error {
 	return nil
 }
 
-// Me returns the signed-in user.
+// Me returns the signed-in user. It asks only for fields a chat user may
+// read: when one field of the list is forbidden, Directus answers with the
+// id alone (seen on 11.17.4).
 func (r *REST) Me(ctx context.Context, accessToken string) (User, error) {
 	var out struct {
 		Data User `json:"data"`
 	}
-	if err := r.do(ctx, http.MethodGet, "/users/me?fields=id,first_name,last_name,email", accessToken, nil, &out); err != nil {
+	if err := r.do(ctx, http.MethodGet, "/users/me?fields=id,first_name,last_name", accessToken, nil, &out); err != nil {
 		return User{}, fmt.Errorf("read current user: %w", err)
 	}
 	return out.Data, nil

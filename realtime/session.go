@@ -141,6 +141,7 @@ func Connect(ctx context.Context, cfg Config, creds Credentials) (*Session, erro
 	if err != nil {
 		return nil, err
 	}
+	s.user.Email = creds.Email
 	return s.start(ctx, tokens)
 }
 
@@ -195,6 +196,7 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	user.Email = s.user.Email
 	s.user = user
 	s.tokens = tokens
 	if p, err := s.rest.Permissions(ctx, tokens.Access, s.cfg.Collection); err != nil {
