@@ -33,13 +33,13 @@ go build -o "$work/directus-chat" .
 HOME="$work" "$work/directus-chat" -server "$url" >"$work/app.log" 2>&1 &
 app_pid=$!
 wid="$(xdotool search --sync --onlyvisible --name 'Directus Chat')"
-xdotool windowactivate --sync "$wid" || true
+xdotool windowfocus --sync "$wid" 2>/dev/null || true
 # The cursor starts in the first empty field (Email).
 xdotool type --delay 20 'ada@example.com'
 xdotool key Tab
 xdotool type --delay 20 'chat-demo'
 xdotool key Return
-xdotool search --sync --onlyvisible --name "Directus Chat — 127.0.0.1:$port" >/dev/null
+xdotool search --sync --onlyvisible --name "127.0.0.1:$port" >/dev/null
 xdotool type --delay 20 'Hello from the desktop app!'
 xdotool key Return
 # Give the round trip and the next frame a moment (a picture, not a test).
