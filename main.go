@@ -7,22 +7,32 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"github.com/BurntSushi/toml"
 
+	"directuschat/assets"
+	"directuschat/notify/fynenotify"
 	"directuschat/provision"
+	"directuschat/realtime"
+	"directuschat/remember"
+	"directuschat/store"
 	"directuschat/ui"
 )
 
 // appID identifies the app to the OS (preferences, notifications, keyring).
+// It must equal [Details] ID in FyneApp.toml (a test checks).
 const appID = "io.github.directuschat.desktop"
 
 // localServer is where `make run` starts the pinned Directus.
@@ -59,13 +69,38 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *server == "" {
 		*server = os.Getenv("DIRECTUS_URL")
 	}
-	if *server == "" && localServerRunning() {
-		*server = localServer
+	cfg := ui.Config{Server: *server, Logger: logger, Keyring: remember.New()}
+	if localServerRunning() {
+		cfg.LocalServer = localServer
+	}
+	if db := openState(logger); db != nil {
+		defer db.Close()
+		cfg.Session.Outbox = func(server *url.URL, user realtime.User) (realtime.OutboxStore, error) {
+			return db.Outbox(server.String(), user.ID), nil
+		}
 	}
 	a := app.NewWithID(appID)
-	u := ui.New(a, ui.Config{Server: *server, Logger: logger})
+	a.SetIcon(assets.AppIcon)
+	notifier := fynenotify.New(a)
+	defer notifier.Close()
+	cfg.Notifier = notifier
+	u := ui.New(a, cfg)
 	u.Window().ShowAndRun()
 	return 0
+}
+
+// openState opens the local state file (the outbox). Without it the app
+// still works; unsent messages then live in memory only.
+func openState(log *slog.Logger) *store.DB {
+	path, err := store.DefaultPath()
+	if err == nil {
+		var db *store.DB
+		if db, err = store.Open(path, log); err == nil {
+			return db
+		}
+	}
+	log.Warn("no local state: unsent messages will not survive quitting", "err", err)
+	return nil
 }
 
 // localServerRunning reports whether the dev server answers on its default port.
@@ -86,7 +121,62 @@ func localServerRunning() bool {
 	return resp.StatusCode == http.StatusOK && strings.Contains(string(b[:n]), "pong")
 }
 
-func version() string {
-	return "0.1.0"
+// fyneAppTOML is the app's metadata file, the one place for its name,
+// version and build number. `fyne package` reads it too.
+//
+//go:embed FyneApp.toml
+var fyneAppTOML string
+
+// appInfo is what the app uses from FyneApp.toml.
+type appInfo struct {
+	Details struct {
+		Name, ID, Version string
+		Build             int
+	}
+	Migrations map[string]bool
 }
 
+func parseAppInfo(text string) (appInfo, error) {
+	var info appInfo
+	if _, err := toml.Decode(text, &info); err != nil {
+		return info, fmt.Errorf("FyneApp.toml: %w", err)
+	}
+	if info.Details.Version == "" {
+		return info, fmt.Errorf("FyneApp.toml: [Details] Version is missing")
+	}
+	if info.Details.Build < 1 {
+		info.Details.Build = 1 // what `fyne package` assumes
+	}
+	return info, nil
+}
+
+// metadata is FyneApp.toml as embedded in the binary.
+var metadata = func() appInfo {
+	info, err := parseAppInfo(fyneAppTOML)
+	if err != nil {
+		panic(err) // caught by the tests: the file is compiled in
+	}
+	return info
+}()
+
+// Package-level variables are set before any init function runs, so this
+// gives a plain `go build` or `go run` binary the same metadata (what
+// a.Metadata() returns: the About dialog, the tray title) that `fyne package`
+// compiles in; `fyne package` adds an init function that sets it again from
+// the same file (and marks release builds).
+var _ = func() bool {
+	app.SetMetadata(fyne.AppMetadata{
+		ID:         metadata.Details.ID,
+		Name:       metadata.Details.Name,
+		Version:    metadata.Details.Version,
+		Build:      metadata.Details.Build,
+		Icon:       assets.AppIcon,
+		Migrations: metadata.Migrations,
+	})
+	return true
+}()
+
+// version is the app's version and build number, from FyneApp.toml.
+func version() string {
+	return fmt.Sprintf("%s (build %d)", metadata.Details.Version, metadata.Details.Build)
+}

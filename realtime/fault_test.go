@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,7 +18,6 @@ import (
 
 type fakeDirectus struct {
 	*httptest.Server
-	mu       sync.Mutex
 	conns    chan *fakeConn
 	upgrader websocket.Upgrader
 }

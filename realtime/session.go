@@ -156,7 +156,6 @@ func Resume(ctx context.Context, cfg Config, refreshToken string) (*Session, err
 	if err != nil {
 		return nil, err
 	}
-	s.events.push(TokensRotated{RefreshToken: tokens.Refresh})
 	return s.start(ctx, tokens)
 }
 
@@ -208,6 +207,9 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	if res.err != nil {
 		return nil, res.err
 	}
+	// The consumer that remembers sessions learns the first refresh token
+	// the same way as every rotated one.
+	s.events.push(TokensRotated{RefreshToken: tokens.Refresh})
 	if s.cfg.Outbox != nil {
 		s.restoreOutbox()
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"directuschat/realtime"
 )
@@ -46,7 +47,7 @@ func Open(path string, log *slog.Logger) (*DB, error) {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil && !errors.Is(err, bolt.ErrTimeout) {
+	if err != nil && !errors.Is(err, bolterrors.ErrTimeout) {
 		aside := fmt.Sprintf("%s.corrupt-%d", path, time.Now().Unix())
 		log.Warn("store: state file unreadable; set aside and starting empty", "path", path, "moved_to", aside, "err", err)
 		if rerr := os.Rename(path, aside); rerr != nil {

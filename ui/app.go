@@ -7,19 +7,34 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"directuschat/assets"
+	"directuschat/notify"
 	"directuschat/realtime"
+	"directuschat/remember"
 )
 
 // Config is what the UI needs from main.
 type Config struct {
-	// Server pre-fills the login form (e.g. the local dev server when it runs).
+	// Server pre-fills the login form (a -server flag); it wins over the
+	// last server used.
 	Server string
+	// LocalServer pre-fills the form when neither Server nor a last server is
+	// known (the local dev server, when it runs).
+	LocalServer string
 	// Session is the template for realtime sessions; Server is filled in from the form.
 	Session realtime.Config
 	// Dispatch runs fn on the UI thread. Nil means fyne.Do. Tests pass their own.
 	Dispatch func(fn func())
 	// Connect opens a session. Nil means realtime.Connect.
 	Connect func(ctx context.Context, cfg realtime.Config, creds realtime.Credentials) (*realtime.Session, error)
+	// Resume opens a session from a refresh token. Nil means realtime.Resume.
+	Resume func(ctx context.Context, cfg realtime.Config, refreshToken string) (*realtime.Session, error)
+	// Keyring keeps "Remember me" sessions; nil hides the option.
+	Keyring *remember.Store
+	// Notifier shows desktop notifications; nil shows none.
+	Notifier notify.Notifier
+	// HasTray reports whether the desktop shows tray icons. Nil means notify.HasTray.
+	HasTray func(ctx context.Context) bool
 	// Logger receives the UI's log lines. Nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -33,6 +48,7 @@ type App struct {
 	login *loginView
 	chat  *chatView
 	frame time.Duration
+	desk  desktopState
 }
 
 // New builds the main window showing the login form. Call ShowAndRun on the
@@ -44,6 +60,9 @@ func New(a fyne.App, cfg Config) *App {
 	if cfg.Connect == nil {
 		cfg.Connect = realtime.Connect
 	}
+	if cfg.Resume == nil {
+		cfg.Resume = realtime.Resume
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -52,8 +71,11 @@ func New(a fyne.App, cfg Config) *App {
 	}
 	u := &App{fyne: a, cfg: cfg, log: cfg.Logger, frame: time.Second / 60}
 	u.win = a.NewWindow("Directus Chat")
+	u.win.SetIcon(assets.AppIcon)
 	u.win.Resize(fyne.NewSize(480, 640))
+	u.startDesktop()
 	u.showLogin("")
+	u.restore()
 	return u
 }
 
@@ -64,16 +86,19 @@ func (u *App) Window() fyne.Window { return u.win }
 func (u *App) showLogin(notice string) {
 	u.chat = nil
 	u.login = newLoginView(u, notice)
-	u.win.SetTitle("Directus Chat — sign in")
+	u.setUnread(0)
+	u.refreshTitle()
+	u.refreshTray()
 	u.win.SetContent(u.login.content)
 	u.win.Canvas().Focus(u.login.focusTarget())
 }
 
 // showChat replaces the login form with the chat of a session.
-func (u *App) showChat(s *realtime.Session) {
+func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 	u.login = nil
-	u.chat = newChatView(u, s)
-	u.win.SetTitle("Directus Chat — " + s.Server().Host)
+	u.chat = newChatView(u, s, a, remembered)
+	u.refreshTitle()
+	u.refreshTray()
 	u.win.SetContent(u.chat.content)
 	u.win.Canvas().Focus(u.chat.composer)
 	go u.pump(s, u.chat)

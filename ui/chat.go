@@ -18,16 +18,22 @@ import (
 
 // chatView is the chat screen: history, composer and status line.
 type chatView struct {
-	app       *App
-	session   *realtime.Session
-	tl        *timeline.Timeline
-	data      *historyList
-	list      *widget.List
-	composer  *composer
-	status    *widget.Label
-	reconnect *widget.Button
-	content   fyne.CanvasObject
-	heights   *rowHeights
+	app        *App
+	session    *realtime.Session
+	account    account
+	remembered bool
+	me         string // the signed-in user's id
+	// firstUnread is the first message that arrived unseen: the "new
+	// messages" divider goes above it.
+	firstUnread string
+	tl          *timeline.Timeline
+	data        *historyList
+	list        *widget.List
+	composer    *composer
+	status      *widget.Label
+	reconnect   *widget.Button
+	content     fyne.CanvasObject
+	heights     *rowHeights
 
 	loadingOlder bool
 	state        realtime.StateChanged
@@ -35,8 +41,8 @@ type chatView struct {
 	stopTick     chan struct{}
 }
 
-func newChatView(u *App, s *realtime.Session) *chatView {
-	c := &chatView{app: u, session: s, tl: &timeline.Timeline{}}
+func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatView {
+	c := &chatView{app: u, session: s, account: a, remembered: remembered, me: s.User().ID, tl: &timeline.Timeline{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.list = widget.NewListWithData(c.data, newMessageRow, c.bindRow)
@@ -55,6 +61,8 @@ func newChatView(u *App, s *realtime.Session) *chatView {
 	user := s.User()
 	who := widget.NewLabelWithStyle(fmt.Sprintf("%s · %s", displayName(user), s.Server().Host), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
 	who.Truncation = fyne.TextTruncateEllipsis
+	logout := widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), u.logout)
+	logout.Importance = widget.LowImportance
 
 	statusBar := container.NewBorder(nil, nil, nil, c.reconnect, c.status)
 	bottom := container.NewVBox(
@@ -63,7 +71,8 @@ func newChatView(u *App, s *realtime.Session) *chatView {
 		statusBar,
 	)
 	watch := &widthWatch{onWidth: func() { c.list.Refresh() }}
-	c.content = container.NewBorder(container.NewVBox(who, widget.NewSeparator()), bottom, nil, nil, container.New(watch, c.list))
+	header := container.NewBorder(nil, nil, nil, logout, who)
+	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), bottom, nil, nil, container.New(watch, c.list))
 	c.setState(realtime.StateChanged{State: realtime.StateOnline})
 	return c
 }
@@ -80,6 +89,7 @@ func displayName(u realtime.User) string {
 
 // send shows the message at once as pending and hands it to the session.
 func (c *chatView) send(text string) {
+	c.firstUnread = "" // replying: the divider has done its job
 	m := c.session.Send(text)
 	c.tl.AddPending(m)
 	c.data.notify()
@@ -98,11 +108,23 @@ func (c *chatView) apply(batch []realtime.Event) {
 	if hadOldest {
 		c.keepPlace(oldestBefore)
 	}
+	var fresh []realtime.Message // live messages from others
 	for _, ev := range batch {
 		switch ev := ev.(type) {
+		case realtime.TokensRotated:
+			if c.remembered {
+				c.app.remember(c.account, ev.RefreshToken)
+			}
 		case realtime.Loaded:
 			if ev.Kind == realtime.LoadOlder {
 				c.loadingOlder = false
+			}
+			if ev.Kind == realtime.LoadLive {
+				for _, m := range ev.Messages {
+					if m.AuthorID != c.me {
+						fresh = append(fresh, m)
+					}
+				}
 			}
 		case realtime.StateChanged:
 			c.setState(ev)
@@ -120,6 +142,10 @@ func (c *chatView) apply(batch []realtime.Event) {
 			notice := "You have been signed out."
 			if ev.Err != nil {
 				notice = realtime.Describe(ev.Err)
+				c.app.forget(c.account) // the remembered token is dead too
+			}
+			if len(ev.Unsent) > 0 {
+				notice += fmt.Sprintf(" %d unsent message(s) are kept and go out when you sign in again.", len(ev.Unsent))
 			}
 			c.app.showLogin(notice)
 			return
@@ -127,6 +153,38 @@ func (c *chatView) apply(batch []realtime.Event) {
 	}
 	if c.tl.Len() != before && atBottom {
 		c.list.ScrollToBottom()
+	}
+	c.arrived(fresh, atBottom)
+}
+
+// arrived counts and announces live messages from others that the user
+// has not seen: the window is hidden, not focused, or scrolled up.
+func (c *chatView) arrived(msgs []realtime.Message, atBottom bool) {
+	if len(msgs) == 0 {
+		return
+	}
+	d := &c.app.desk
+	if d.focused && !d.hidden && atBottom {
+		return
+	}
+	if d.unread == 0 {
+		c.firstUnread = msgs[0].ID
+		c.list.Refresh()
+	}
+	c.app.setUnread(d.unread + len(msgs))
+	c.app.notifyMessages(msgs)
+}
+
+// seen clears the unread count when the newest message is in view of a
+// focused window.
+func (c *chatView) seen() {
+	d := &c.app.desk
+	if d.unread == 0 || !d.focused || d.hidden || !c.atBottom() {
+		return
+	}
+	c.app.setUnread(0)
+	if d.coalescer != nil {
+		d.coalescer.Discard()
 	}
 }
 
@@ -294,44 +352,70 @@ func (c *chatView) editMessage(e timeline.Entry) {
 // wrapped to the width.
 type messageRow struct {
 	widget.BaseWidget
-	author *canvas.Text
-	meta   *canvas.Text
-	text   *widget.Label
+	divider *widget.Label // "New messages", above the first unread one
+	author  *canvas.Text
+	meta    *canvas.Text
+	text    *widget.Label
 }
 
 func newMessageRow() fyne.CanvasObject {
 	r := &messageRow{
-		author: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
-		meta:   canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
-		text:   widget.NewLabel(""),
+		divider: widget.NewLabelWithStyle("── New messages ──", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
+		author:  canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+		meta:    canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
+		text:    widget.NewLabel(""),
 	}
 	r.author.TextStyle = fyne.TextStyle{Bold: true}
 	r.meta.TextSize = theme.CaptionTextSize()
 	r.text.Wrapping = fyne.TextWrapWord
+	r.divider.Importance = widget.HighImportance
+	r.divider.Hide()
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
 	header := container.NewHBox(r.author, r.meta)
-	return widget.NewSimpleRenderer(container.New(&rowLayout{}, header, r.text))
+	return widget.NewSimpleRenderer(container.New(&rowLayout{}, r.divider, header, r.text))
 }
 
-// rowLayout stacks the header and the text with no gap, text full width.
+// rowLayout stacks the divider (when shown), the header and the text with
+// no gaps, the text full width.
 type rowLayout struct{}
 
 func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding()
-	h := objs[0].MinSize().Height
-	objs[0].Move(fyne.NewPos(pad, pad/2))
-	objs[0].Resize(fyne.NewSize(size.Width-2*pad, h))
-	objs[1].Move(fyne.NewPos(0, h))
-	objs[1].Resize(fyne.NewSize(size.Width, size.Height-h))
+	y := float32(0)
+	if objs[0].Visible() {
+		h := objs[0].MinSize().Height
+		objs[0].Move(fyne.NewPos(0, 0))
+		objs[0].Resize(fyne.NewSize(size.Width, h))
+		y = h
+	}
+	h := objs[1].MinSize().Height
+	objs[1].Move(fyne.NewPos(pad, y+pad/2))
+	objs[1].Resize(fyne.NewSize(size.Width-2*pad, h))
+	objs[2].Move(fyne.NewPos(0, y+h))
+	objs[2].Resize(fyne.NewSize(size.Width, size.Height-y-h))
 }
 
 func (rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	a, b := objs[0].MinSize(), objs[1].MinSize()
-	return fyne.NewSize(max(a.Width, b.Width), a.Height+b.Height)
+	var w, h float32
+	for _, o := range objs {
+		if o.Visible() {
+			m := o.MinSize()
+			w, h = max(w, m.Width), h+m.Height
+		}
+	}
+	return fyne.NewSize(w, h)
+}
+
+// nameOf is the name shown for a message's author.
+func nameOf(m realtime.Message) string {
+	if m.AuthorName != "" {
+		return m.AuthorName
+	}
+	return "Someone"
 }
 
 // bindRow fills a row and sets its height for the current width.
@@ -339,11 +423,7 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	it := item.(entryItem)
 	e, index := it.entry, it.index
 	r := obj.(*messageRow)
-	name := e.AuthorName
-	if name == "" {
-		name = "Someone"
-	}
-	r.author.Text = name
+	r.author.Text = nameOf(e.Message)
 	meta := e.Created.Local().Format("15:04")
 	switch e.Status {
 	case timeline.Pending:
@@ -363,7 +443,15 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	r.author.Refresh()
 	r.meta.Refresh()
 	r.text.SetText(e.Text)
+	if e.ID == c.firstUnread {
+		r.divider.Show()
+	} else {
+		r.divider.Hide()
+	}
 	c.fitRow(index, e)
+	if index == c.tl.Len()-1 {
+		c.seen() // the newest row is being shown
+	}
 	if index == 0 && c.tl.HasOlder() && !c.loadingOlder {
 		if oldest, tied, ok := c.tl.OldestTied(); ok {
 			c.loadingOlder = true

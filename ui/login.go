@@ -26,16 +26,19 @@ type loginView struct {
 	status   *widget.Label
 	progress *widget.ProgressBarInfinite
 	signIn   *widget.Button
+	remember *widget.Check
 	busy     bool
 }
 
 func newLoginView(u *App, notice string) *loginView {
 	v := &loginView{app: u}
+	prefs := u.fyne.Preferences()
 	v.server = widget.NewEntry()
 	v.server.SetPlaceHolder("https://your-project.directus.app")
-	v.server.SetText(u.cfg.Server)
+	v.server.SetText(firstOf(u.cfg.Server, prefs.String(prefServer), u.cfg.LocalServer))
 	v.email = widget.NewEntry()
 	v.email.SetPlaceHolder("you@example.com")
+	v.email.SetText(prefs.String(prefEmail))
 	v.password = widget.NewPasswordEntry()
 	v.otp = widget.NewEntry()
 	v.otp.SetPlaceHolder("6-digit code")
@@ -48,6 +51,11 @@ func newLoginView(u *App, notice string) *loginView {
 		widget.NewFormItem("Email", v.email),
 		widget.NewFormItem("Password", v.password),
 	)
+	v.remember = widget.NewCheck("Remember me on this computer", nil)
+	v.remember.SetChecked(prefs.Bool(prefRemember))
+	if u.cfg.Keyring == nil {
+		v.remember.Hide()
+	}
 	v.signIn = widget.NewButton("Sign in", v.submit)
 	v.signIn.Importance = widget.HighImportance
 	v.status = widget.NewLabel(notice)
@@ -58,7 +66,7 @@ func newLoginView(u *App, notice string) *loginView {
 
 	title := widget.NewLabelWithStyle("Directus Chat", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	subtitle := widget.NewLabelWithStyle("Sign in with your Directus account", fyne.TextAlignCenter, fyne.TextStyle{})
-	box := container.NewVBox(title, subtitle, v.form, v.signIn, v.progress, v.status)
+	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.progress, v.status)
 	v.content = container.NewVScroll(container.NewPadded(box))
 	return v
 }
@@ -121,22 +129,47 @@ func (v *loginView) start(server, email string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		s, err := v.app.cfg.Connect(ctx, cfg, creds)
-		v.app.cfg.Dispatch(func() {
-			if v.app.login != v { // the window moved on meanwhile
-				if s != nil {
-					s.Close()
-				}
-				return
-			}
-			v.setBusy(false)
-			if err != nil {
-				v.failed(err)
-				return
-			}
-			v.password.SetText("")
-			v.app.showChat(s)
-		})
+		v.app.cfg.Dispatch(func() { v.finish(s, err, account{email: email}) })
 	}()
+}
+
+// finish ends a sign-in (typed or restored): the chat on success, the form
+// with the reason otherwise.
+func (v *loginView) finish(s *realtime.Session, err error, a account) {
+	if v.app.login != v { // the window moved on meanwhile
+		if s != nil {
+			s.Close()
+		}
+		return
+	}
+	v.setBusy(false)
+	if err != nil {
+		if a.server != "" && realtime.KindOf(err) == realtime.KindSessionExpired {
+			v.app.forget(a) // a remembered token that no longer works
+		}
+		v.failed(err)
+		return
+	}
+	a.server = s.Server().String()
+	p := v.app.fyne.Preferences()
+	p.SetString(prefServer, a.server)
+	p.SetString(prefEmail, a.email)
+	remembered := v.app.cfg.Keyring != nil && v.remember.Checked
+	p.SetBool(prefRemember, remembered)
+	if !remembered {
+		v.app.forget(a)
+	}
+	v.password.SetText("")
+	v.app.showChat(s, a, remembered)
+}
+
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func (v *loginView) failed(err error) {
@@ -162,6 +195,11 @@ func (v *loginView) setBusy(busy bool) {
 		} else {
 			e.Enable()
 		}
+	}
+	if busy {
+		v.remember.Disable()
+	} else {
+		v.remember.Enable()
 	}
 	if busy {
 		v.signIn.Disable()

@@ -17,6 +17,7 @@ type bindingItem = binding.DataItem
 type rowHeights struct {
 	template float32            // height of a one-line row
 	header   float32            // height of the author/time line
+	divider  float32            // height of the "new messages" divider
 	applied  map[int]float32    // what the list was told, by row
 	cache    map[string]measure // by message id
 	probe    *widget.Label
@@ -33,11 +34,15 @@ func newRowHeights() *rowHeights {
 	tmpl.author.Text = "Name"
 	tmpl.meta.Text = "00:00"
 	tmpl.text.SetText("Text")
+	tmpl.divider.Show()
+	divider := tmpl.divider.MinSize().Height
+	tmpl.divider.Hide()
 	probe := widget.NewLabel("")
 	probe.Wrapping = fyne.TextWrapWord
 	return &rowHeights{
 		template: tmpl.MinSize().Height,
 		header:   tmpl.MinSize().Height - tmpl.text.MinSize().Height,
+		divider:  divider,
 		applied:  map[int]float32{},
 		cache:    map[string]measure{},
 		probe:    probe,
@@ -88,6 +93,9 @@ func (c *chatView) fitRow(index int, e timeline.Entry) {
 		return
 	}
 	want := c.heights.height(e, width)
+	if e.ID == c.firstUnread {
+		want += c.heights.divider
+	}
 	have, custom := c.heights.applied[index]
 	if !custom {
 		have = c.heights.template

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestParseAppInfo(t *testing.T) {
+	info, err := parseAppInfo(`
+# a comment
+Website = "https://example.com"
+
+[Details]
+  Icon = "assets/icon.png"
+  Name = "Directus Chat"
+  ID = "io.example.chat"
+  Version = "1.2.3"
+  Build = 42
+
+[LinuxAndBSD]
+  Categories = ["Network", "Chat"]
+
+[Migrations]
+  fyneDo = true
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := info.Details
+	if d.Name != "Directus Chat" || d.ID != "io.example.chat" || d.Version != "1.2.3" || d.Build != 42 {
+		t.Errorf("Details = %+v", d)
+	}
+	if !info.Migrations["fyneDo"] {
+		t.Errorf("Migrations = %v, want fyneDo", info.Migrations)
+	}
+}
+
+func TestParseAppInfoDefaultsBuildToOne(t *testing.T) {
+	info, err := parseAppInfo("[Details]\nVersion = \"0.2\"\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Details.Build != 1 {
+		t.Errorf("Build = %d, want 1 (as fyne package assumes)", info.Details.Build)
+	}
+}
+
+func TestParseAppInfoErrors(t *testing.T) {
+	for name, text := range map[string]string{
+		"no version":  "[Details]\nName = \"x\"\n",
+		"bad toml":    "[Details\nVersion = \"1\"\n",
+		"build words": "[Details]\nVersion = \"1\"\nBuild = \"one\"\n",
+	} {
+		if _, err := parseAppInfo(text); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// The embedded FyneApp.toml is the one fyne package uses: it must agree
+// with the app ID the code uses and carry a version fyne accepts.
+func TestEmbeddedFyneAppTOML(t *testing.T) {
+	d := metadata.Details
+	if d.ID != appID {
+		t.Errorf("FyneApp.toml ID = %q, main.go appID = %q", d.ID, appID)
+	}
+	if d.Name != "Directus Chat" {
+		t.Errorf("FyneApp.toml Name = %q", d.Name)
+	}
+	if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(d.Version) {
+		t.Errorf("FyneApp.toml Version = %q, want x.y.z", d.Version)
+	}
+	if d.Build < 1 {
+		t.Errorf("FyneApp.toml Build = %d", d.Build)
+	}
+}
+
+func TestVersionSubcommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run([]string{"version"}, &out, &errOut); code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	want := "Directus Chat " + metadata.Details.Version + " (build "
+	if !strings.HasPrefix(out.String(), want) {
+		t.Errorf("version printed %q, want prefix %q", out.String(), want)
+	}
+}

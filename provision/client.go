@@ -1,0 +1,132 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// APIError is an error answer of the Directus REST API.
+type APIError struct {
+	Method, Path string
+	Status       int
+	Code         string // extensions.code, e.g. INVALID_CREDENTIALS
+	Message      string
+}
+
+func (e *APIError) Error() string {
+	msg := e.Message
+	if e.Code != "" {
+		msg = e.Code + ": " + msg
+	}
+	return fmt.Sprintf("%s %s: %d %s", e.Method, e.Path, e.Status, msg)
+}
+
+// isCode reports whether err is an APIError with this code.
+func isCode(err error, code string) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Code == code
+}
+
+// client is a minimal Directus REST client authenticated with a bearer token.
+// It never puts the token or request bodies into errors.
+type client struct {
+	base  string // no trailing slash
+	token string
+	http  *http.Client
+	// relogin gets a fresh token when the current one expires mid-run
+	// (servers with a short ACCESS_TOKEN_TTL); nil for static tokens.
+	relogin func(ctx context.Context) error
+}
+
+// do sends a JSON request and decodes the "data" member of the answer into
+// out (if out is not nil). An expired session token is renewed once.
+func (c *client) do(ctx context.Context, method, path string, body, out any) error {
+	err := c.once(ctx, method, path, body, out)
+	if isCode(err, "TOKEN_EXPIRED") && c.relogin != nil {
+		if lerr := c.relogin(ctx); lerr != nil {
+			return fmt.Errorf("%w (and signing in again failed: %v)", err, lerr)
+		}
+		err = c.once(ctx, method, path, body, out)
+	}
+	return err
+}
+
+func (c *client) once(ctx context.Context, method, path string, body, out any) error {
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("%s %s: encode: %w", method, path, err)
+		}
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, r)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		return apiError(method, path, resp, raw)
+	}
+	if out == nil || resp.StatusCode == http.StatusNoContent || len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	var env struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return fmt.Errorf("%s %s: answer is not Directus JSON: %w", method, path, err)
+	}
+	if err := json.Unmarshal(env.Data, out); err != nil {
+		return fmt.Errorf("%s %s: decode data: %w", method, path, err)
+	}
+	return nil
+}
+
+func apiError(method, path string, resp *http.Response, raw []byte) error {
+	e := &APIError{Method: method, Path: stripQuery(path), Status: resp.StatusCode}
+	var env struct {
+		Errors []struct {
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(raw, &env) == nil && len(env.Errors) > 0 {
+		e.Message = env.Errors[0].Message
+		e.Code = env.Errors[0].Extensions.Code
+		return e
+	}
+	e.Message = http.StatusText(resp.StatusCode)
+	if ct := resp.Header.Get("Content-Type"); ct != "" && !strings.Contains(ct, "json") {
+		e.Message += " (" + ct + ", not a Directus JSON answer)"
+	}
+	return e
+}
+
+func stripQuery(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	return p
+}

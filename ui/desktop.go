@@ -1,0 +1,304 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"directuschat/assets"
+	"directuschat/notify"
+	"directuschat/realtime"
+	"directuschat/remember"
+)
+
+// Preference keys: non-secret settings only (Fyne stores them as plain JSON).
+const (
+	prefServer   = "last_server"
+	prefEmail    = "last_email"
+	prefRemember = "remember_me"
+	prefWidth    = "window_width"
+	prefHeight   = "window_height"
+	prefDND      = "do_not_disturb"
+	prefTrayHint = "tray_hint_shown"
+)
+
+// keyringTimeout bounds every keyring call: a locked keyring may wait on an
+// unlock prompt forever.
+const keyringTimeout = 5 * time.Second
+
+// desktopState is what makes the app live on the desktop: the tray, the
+// notifications, the unread count and the remembered session.
+type desktopState struct {
+	tray      desktop.App // nil when the driver has no tray API (tests)
+	trayShown bool        // a tray host exists: closing hides to the tray
+	hidden    bool        // the window was closed to the tray
+	focused   bool
+	unread    int
+	dnd       bool
+	coalescer *notify.Coalescer
+	keyring   chan func() // keyring calls, one at a time, in order, off the UI thread
+}
+
+// startDesktop sets up the tray, notifications, window size and close
+// behaviour. It runs once, from New.
+func (u *App) startDesktop() {
+	p := u.fyne.Preferences()
+	u.desk.focused = true
+	u.desk.dnd = p.Bool(prefDND)
+	if w, h := p.Float(prefWidth), p.Float(prefHeight); w >= 320 && h >= 320 {
+		u.win.Resize(fyne.NewSize(float32(w), float32(h)))
+	}
+	if u.cfg.Keyring != nil {
+		u.desk.keyring = make(chan func(), 16)
+		go func() {
+			for job := range u.desk.keyring {
+				job()
+			}
+		}()
+	}
+	if u.cfg.Notifier != nil {
+		u.desk.coalescer = notify.NewCoalescer(notify.Config{
+			Notifier: u.cfg.Notifier,
+			AfterFunc: func(d time.Duration, f func()) notify.Timer {
+				return time.AfterFunc(d, func() { u.cfg.Dispatch(f) })
+			},
+		})
+		u.desk.coalescer.SetDoNotDisturb(u.desk.dnd)
+	}
+	u.fyne.Lifecycle().SetOnEnteredForeground(func() {
+		u.desk.focused = true
+		if u.chat != nil {
+			u.chat.seen()
+		}
+	})
+	u.fyne.Lifecycle().SetOnExitedForeground(func() { u.desk.focused = false })
+	u.fyne.Lifecycle().SetOnStopped(u.saveWindowSize)
+
+	if d, ok := u.fyne.(desktop.App); ok {
+		u.desk.tray = d
+		hasTray := u.cfg.HasTray
+		if hasTray == nil {
+			hasTray = notify.HasTray
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), notify.TrayTimeout)
+			defer cancel()
+			ok := hasTray(ctx)
+			u.cfg.Dispatch(func() {
+				u.desk.trayShown = ok
+				if ok {
+					u.refreshTray()
+				} else {
+					u.log.Info("no system tray on this desktop: closing the window quits")
+				}
+			})
+		}()
+	}
+	u.win.SetCloseIntercept(u.closeWindow)
+}
+
+// closeWindow hides to the tray where there is one; elsewhere it quits, so
+// the user is never left with an invisible app.
+func (u *App) closeWindow() {
+	u.saveWindowSize()
+	if !u.desk.trayShown || u.chat == nil {
+		u.quit()
+		return
+	}
+	u.win.Hide()
+	u.desk.hidden = true
+	u.desk.focused = false
+	p := u.fyne.Preferences()
+	if !p.Bool(prefTrayHint) && u.cfg.Notifier != nil {
+		p.SetBool(prefTrayHint, true)
+		u.cfg.Notifier.Notify("Directus Chat is still running", "It keeps receiving messages in the tray. Choose Quit in the tray menu to exit.")
+	}
+}
+
+// showWindow brings the window back from the tray.
+func (u *App) showWindow() {
+	u.desk.hidden = false
+	u.win.Show()
+	u.win.RequestFocus()
+	if u.chat != nil {
+		u.chat.seen()
+	}
+}
+
+func (u *App) quit() {
+	if u.chat != nil {
+		u.chat.session.Close()
+	}
+	u.fyne.Quit()
+}
+
+func (u *App) saveWindowSize() {
+	s := u.win.Canvas().Size()
+	if s.Width >= 320 && s.Height >= 320 {
+		p := u.fyne.Preferences()
+		p.SetFloat(prefWidth, float64(s.Width))
+		p.SetFloat(prefHeight, float64(s.Height))
+	}
+}
+
+// setUnread updates the count in the title and the tray.
+func (u *App) setUnread(n int) {
+	if n == u.desk.unread {
+		return
+	}
+	u.desk.unread = n
+	u.refreshTitle()
+	u.refreshTray()
+}
+
+func (u *App) refreshTitle() {
+	if u.chat == nil {
+		u.win.SetTitle("Directus Chat — sign in")
+		return
+	}
+	title := "Directus Chat — " + u.chat.session.Server().Host
+	if u.desk.unread > 0 {
+		title = fmt.Sprintf("(%d) %s", u.desk.unread, title)
+	}
+	u.win.SetTitle(title)
+}
+
+// refreshTray sets the tray icon for the state (unread, offline, online)
+// and rebuilds its menu.
+func (u *App) refreshTray() {
+	if u.desk.tray == nil || !u.desk.trayShown {
+		return
+	}
+	icon := assets.TrayOffline
+	switch {
+	case u.chat == nil:
+	case u.desk.unread > 0:
+		icon = assets.TrayUnread
+	case u.chat.state.State == realtime.StateOnline:
+		icon = assets.TrayOnline
+	}
+	u.desk.tray.SetSystemTrayIcon(icon)
+
+	open := fyne.NewMenuItem("Open Directus Chat", u.showWindow)
+	unread := fyne.NewMenuItem("No unread messages", u.showWindow)
+	if u.desk.unread > 0 {
+		unread.Label = fmt.Sprintf("%d unread", u.desk.unread)
+	}
+	unread.Disabled = u.desk.unread == 0
+	dnd := fyne.NewMenuItem("Do not disturb", func() { u.setDoNotDisturb(!u.desk.dnd) })
+	dnd.Checked = u.desk.dnd
+	logout := fyne.NewMenuItem("Log out", u.logout)
+	logout.Disabled = u.chat == nil
+	// Fyne appends Quit itself; it must close the session first.
+	quit := fyne.NewMenuItem("Quit", u.quit)
+	quit.IsQuit = true
+	u.desk.tray.SetSystemTrayMenu(fyne.NewMenu("Directus Chat", open, unread, fyne.NewMenuItemSeparator(), dnd, logout, fyne.NewMenuItemSeparator(), quit))
+}
+
+func (u *App) setDoNotDisturb(on bool) {
+	u.desk.dnd = on
+	u.fyne.Preferences().SetBool(prefDND, on)
+	if u.desk.coalescer != nil {
+		u.desk.coalescer.SetDoNotDisturb(on)
+	}
+	u.refreshTray()
+}
+
+// notifyMessages raises notifications for live messages from others while
+// the window is hidden or not focused. History and own messages never notify.
+func (u *App) notifyMessages(msgs []realtime.Message) {
+	if u.desk.coalescer == nil || (u.desk.focused && !u.desk.hidden) {
+		return
+	}
+	for _, m := range msgs {
+		u.desk.coalescer.Add(notify.Message{Sender: nameOf(m), SenderID: m.AuthorID, Text: m.Text, At: m.Created})
+	}
+}
+
+// logout signs out on the server and forgets the remembered session.
+func (u *App) logout() {
+	if u.chat == nil {
+		return
+	}
+	u.forget(u.chat.account)
+	u.chat.session.Logout()
+}
+
+// account is who is signed in where, the key of a remembered session.
+type account struct{ server, email string }
+
+// remember stores the refresh token in the keyring (rotated tokens replace
+// the old one). Jobs run in order on the keyring goroutine.
+func (u *App) remember(a account, refreshToken string) {
+	if u.desk.keyring == nil || refreshToken == "" {
+		return
+	}
+	store := u.cfg.Keyring
+	u.desk.keyring <- func() {
+		ctx, cancel := context.WithTimeout(context.Background(), keyringTimeout)
+		defer cancel()
+		if err := store.Save(ctx, remember.Session{Server: a.server, Email: a.email, RefreshToken: refreshToken}); err != nil {
+			u.log.Warn("remember me: could not store the session", "err", err)
+			u.cfg.Dispatch(func() {
+				if u.chat != nil {
+					u.chat.status.SetText(remember.Message(err))
+				}
+			})
+		}
+	}
+}
+
+// forget removes a remembered session from the keyring.
+func (u *App) forget(a account) {
+	if u.desk.keyring == nil {
+		return
+	}
+	store := u.cfg.Keyring
+	u.desk.keyring <- func() {
+		ctx, cancel := context.WithTimeout(context.Background(), keyringTimeout)
+		defer cancel()
+		if err := store.Delete(ctx, a.server, a.email); err != nil {
+			u.log.Warn("remember me: could not remove the session", "err", err)
+		}
+	}
+}
+
+// restore signs in with the remembered session of the last account, without
+// showing the form; on any failure the form appears with a short notice.
+func (u *App) restore() bool {
+	p := u.fyne.Preferences()
+	server, email := p.String(prefServer), p.String(prefEmail)
+	if u.desk.keyring == nil || !p.Bool(prefRemember) || server == "" || email == "" {
+		return false
+	}
+	v := u.login
+	v.setBusy(true)
+	v.status.Importance = 0
+	v.status.SetText("Signing in as " + email + "…")
+	store, cfg := u.cfg.Keyring, u.cfg.Session
+	cfg.Server = server
+	u.desk.keyring <- func() {
+		ctx, cancel := context.WithTimeout(context.Background(), keyringTimeout)
+		sess, err := store.Load(ctx, server, email)
+		cancel()
+		if err != nil {
+			u.cfg.Dispatch(func() {
+				if u.login == v {
+					v.setBusy(false)
+					v.setError(remember.Message(err))
+				}
+			})
+			return
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			s, err := u.cfg.Resume(ctx, cfg, sess.RefreshToken)
+			u.cfg.Dispatch(func() { v.finish(s, err, account{server, email}) })
+		}()
+	}
+	return true
+}
