@@ -156,7 +156,7 @@ func (u *App) setUnread(n int) {
 
 func (u *App) refreshTitle() {
 	if u.chat == nil {
-		u.win.SetTitle("Directus Chat — sign in")
+		u.win.SetTitle("Directus Chat") // also the WM_CLASS docks match to the .desktop entry
 		return
 	}
 	title := "Directus Chat — " + u.chat.session.Server().Host
@@ -223,6 +223,7 @@ func (u *App) logout() {
 	if u.chat == nil {
 		return
 	}
+	u.chat.remembered = false // a token rotated from now on is not kept
 	u.forget(u.chat.account)
 	u.chat.session.Logout()
 }

@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"github.com/zalando/go-keyring"
+
+	"directuschat/devserver/devservertest"
+	"directuschat/realtime"
+	"directuschat/remember"
+)
+
+// notifications records what would go to the desktop. The D-Bus path itself
+// is tested in notify/fynenotify against a real session bus.
+type notifications struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (n *notifications) Notify(title, body string) {
+	n.mu.Lock()
+	n.sent = append(n.sent, title+": "+body)
+	n.mu.Unlock()
+}
+
+func (n *notifications) list() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.sent...)
+}
+
+// memKeyring is an in-memory keyring safe for concurrent use (go-keyring's
+// mock is not). The real Secret Service is tested in package remember.
+type memKeyring struct {
+	mu      sync.Mutex
+	secrets map[string]string
+}
+
+func newMemKeyring() *memKeyring { return &memKeyring{secrets: map[string]string{}} }
+
+func (k *memKeyring) Set(service, user, secret string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.secrets[service+"/"+user] = secret
+	return nil
+}
+
+func (k *memKeyring) Get(service, user string) (string, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s, ok := k.secrets[service+"/"+user]
+	if !ok {
+		return "", keyring.ErrNotFound
+	}
+	return s, nil
+}
+
+func (k *memKeyring) Delete(service, user string) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.secrets[service+"/"+user]; !ok {
+		return keyring.ErrNotFound
+	}
+	delete(k.secrets, service+"/"+user)
+	return nil
+}
+
+func focus(a fyne.App, focused bool) {
+	l := a.Lifecycle().(interface {
+		OnEnteredForeground() func()
+		OnExitedForeground() func()
+	})
+	if focused {
+		l.OnEnteredForeground()()
+	} else {
+		l.OnExitedForeground()()
+	}
+}
+
+// newDesktopApp is newTestApp with a keyring, a notifier and a given fyne app
+// (so a second window can share the first one's preferences).
+func newDesktopApp(t *testing.T, a fyne.App, server string, store *remember.Store, n *notifications) (*App, *uiThread) {
+	t.Helper()
+	th := newUIThread()
+	cfg := Config{Server: server, Dispatch: th.dispatch, Logger: quiet(), Keyring: store}
+	if n != nil {
+		cfg.Notifier = n
+	}
+	u := New(a, cfg)
+	u.Window().Show()
+	t.Cleanup(func() { endSession(t, u, th) })
+	return u, th
+}
+
+func endSession(t *testing.T, u *App, th *uiThread) {
+	if u.chat == nil {
+		return
+	}
+	s := u.chat.session
+	go s.Close()
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case fn := <-th.fns:
+			fn()
+		case <-s.Done():
+			return
+		case <-deadline:
+			t.Error("the session did not end")
+			return
+		}
+	}
+}
+
+func TestRememberMeRestoresSessionAndLogoutForgetsIt(t *testing.T) {
+	env := devservertest.Shared(t)
+	kr := newMemKeyring()
+	store := remember.NewWithBackend(kr, keyringTimeout)
+	a := test.NewTempApp(t)
+	ada := env.Users[0]
+
+	u, th := newDesktopApp(t, a, env.URL, store, nil)
+	l := u.login
+	if !l.remember.Visible() {
+		t.Fatal("no Remember me checkbox")
+	}
+	l.remember.SetChecked(true)
+	signIn(t, u, th, ada.Email, ada.Password)
+	key := remember.Key(u.chat.account.server, ada.Email)
+	th.until(t, 5*time.Second, "the session in the keyring", func() bool {
+		_, err := kr.Get(remember.Service, key)
+		return err == nil
+	})
+	endSession(t, u, th) // quit the app
+	before, _ := kr.Get(remember.Service, key)
+
+	// Next launch: signed in without the form.
+	u2, th2 := newDesktopApp(t, a, "", store, nil)
+	if u2.login == nil || !u2.login.busy {
+		t.Fatal("a remembered session must start signing in at once")
+	}
+	th2.until(t, 30*time.Second, "the restored chat", func() bool { return u2.chat != nil || (u2.login != nil && !u2.login.busy) })
+	if u2.chat == nil {
+		t.Fatalf("restore failed: %s", u2.login.status.Text)
+	}
+	if got := u2.chat.session.User().FirstName; got != ada.FirstName {
+		t.Errorf("restored as %q, want %q", got, ada.FirstName)
+	}
+	// The refresh token rotated on restore: the keyring holds the new one.
+	th2.until(t, 5*time.Second, "the rotated token stored", func() bool {
+		s, err := kr.Get(remember.Service, key)
+		return err == nil && s != "" && s != before
+	})
+
+	u2.logout()
+	th2.until(t, 10*time.Second, "the login form after log out", func() bool { return u2.login != nil })
+	th2.until(t, 5*time.Second, "the keyring entry removed", func() bool {
+		_, err := kr.Get(remember.Service, key)
+		return err == keyring.ErrNotFound
+	})
+	if u2.login.email.Text != ada.Email {
+		t.Errorf("email not kept for the next sign-in: %q", u2.login.email.Text)
+	}
+}
+
+func TestUnrememberedSignInLeavesNothingInKeyring(t *testing.T) {
+	env := devservertest.Shared(t)
+	kr := newMemKeyring()
+	store := remember.NewWithBackend(kr, keyringTimeout)
+	u, th := newDesktopApp(t, test.NewTempApp(t), env.URL, store, nil)
+	u.login.remember.SetChecked(false)
+	signIn(t, u, th, env.Users[2].Email, env.Users[2].Password)
+	// Keyring jobs run in order: once a later job has run, earlier ones have too.
+	done := make(chan struct{})
+	u.desk.keyring <- func() { close(done) }
+	<-done
+	if _, err := kr.Get(remember.Service, remember.Key(u.chat.account.server, env.Users[2].Email)); err != keyring.ErrNotFound {
+		t.Errorf("keyring holds a session the user did not ask to remember (err=%v)", err)
+	}
+}
+
+func TestUnfocusedWindowCountsUnreadAndNotifies(t *testing.T) {
+	env := devservertest.Shared(t)
+	n := &notifications{}
+	u, th := newDesktopApp(t, test.NewTempApp(t), env.URL, nil, n)
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "online", func() bool { return strings.Contains(c.status.Text, "Online") })
+
+	// The user switches to another window.
+	focus(u.fyne, false)
+	if u.desk.focused {
+		t.Fatal("focus not tracked")
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
+		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kevin.Close()
+	go func() {
+		for range kevin.Events() {
+		}
+	}()
+	own := "my own " + time.Now().Format(time.RFC3339Nano)
+	c.composer.SetText(own)
+	pressEnter(c.composer)
+	texts := []string{"one " + own, "two " + own, "three " + own}
+	for _, text := range texts {
+		kevin.Send(text)
+	}
+	th.until(t, 10*time.Second, "three unread", func() bool { return u.desk.unread == 3 })
+	if !strings.HasPrefix(u.Window().Title(), "(3) ") {
+		t.Errorf("title = %q, want the unread count", u.Window().Title())
+	}
+	if c.firstUnread == "" || c.tl.At(c.tl.Index(c.firstUnread)).Text != texts[0] {
+		t.Errorf("the unread divider is not above the first unread message")
+	}
+	sent := n.list()
+	if len(sent) == 0 || !strings.HasPrefix(sent[0], "Kevin: ") {
+		t.Fatalf("notifications = %q, want one from Kevin", sent)
+	}
+	for _, s := range sent {
+		if strings.Contains(s, own) && !strings.Contains(s, "one "+own) && !strings.Contains(s, "two ") && !strings.Contains(s, "three ") {
+			t.Errorf("own message notified: %q", s)
+		}
+	}
+	if len(sent) > 2 {
+		t.Errorf("%d notifications for a burst of 3, want them coalesced", len(sent))
+	}
+
+	// Back to the app, newest message in view: read.
+	focus(u.fyne, true)
+	if u.desk.unread != 0 {
+		t.Errorf("unread = %d after focusing the window at the bottom, want 0", u.desk.unread)
+	}
+	if strings.HasPrefix(u.Window().Title(), "(") {
+		t.Errorf("title still counts unread: %q", u.Window().Title())
+	}
+}
+
+func TestDoNotDisturbCountsButStaysSilent(t *testing.T) {
+	env := devservertest.Shared(t)
+	n := &notifications{}
+	u, th := newDesktopApp(t, test.NewTempApp(t), env.URL, nil, n)
+	signIn(t, u, th, env.Users[2].Email, env.Users[2].Password)
+	u.setDoNotDisturb(true)
+	focus(u.fyne, false)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
+		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kevin.Close()
+	go func() {
+		for range kevin.Events() {
+		}
+	}()
+	kevin.Send("shh " + time.Now().Format(time.RFC3339Nano))
+	th.until(t, 10*time.Second, "one unread", func() bool { return u.desk.unread == 1 })
+	if sent := n.list(); len(sent) != 0 {
+		t.Errorf("notifications while do not disturb: %q", sent)
+	}
+}
