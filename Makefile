@@ -17,17 +17,20 @@ devserver:
 	go run ./cmd/devserver up -port $(PORT)
 
 devserver-stop:
-	go run ./cmd/devserver stop
+	go run ./cmd/devserver stop -port $(PORT)
 
 devserver-reset:
-	go run ./cmd/devserver reset
+	go run ./cmd/devserver reset -port $(PORT)
 
 ## test: lint, then every test (unit and integration, real Directus, -race)
 ## under a virtual X server and a private D-Bus session with an unlocked keyring
+## then the Directus client and setup again against the pinned Directus 12
 test: lint
 	go run ./cmd/devserver install
+	DIRECTUS_VERSION=12.4.0 go run ./cmd/devserver install
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash scripts/with-keyring.sh \
 		go test -race -count=1 -timeout 30m ./...
+	DIRECTUS_VERSION=12.4.0 go test -race -count=1 -timeout 30m ./realtime/ ./provision/
 
 ## unit: the tests that need no server or display
 unit:
@@ -45,3 +48,15 @@ build:
 screenshot:
 	go run ./cmd/devserver install
 	xvfb-run -a -s "-screen 0 1280x800x24" bash scripts/screenshot.sh docs/screenshot.png
+
+.PHONY: package check-packages
+
+## package: the release packages in dist/ (Linux tar.xz, Windows .exe, SHA256SUMS),
+## version from FyneApp.toml; macOS: see docs/packaging.md
+package:
+	bash scripts/package.sh
+
+## check-packages: check dist/ (contents, PE32+ GUI exe), install the Linux package
+## into a temporary prefix and launch it under Xvfb -> docs/package-login.png
+check-packages:
+	bash scripts/check-packages.sh docs/package-login.png

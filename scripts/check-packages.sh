@@ -23,7 +23,7 @@ appenv=(env -u LC_ALL -u LC_MESSAGES LANG=en_US.UTF-8)
 if [[ "${1:-}" == "--gui" ]]; then
   prefix_root="$2" shot="$3" log="$4"
   desktop="$(echo "$prefix_root"/usr/share/applications/*.desktop)"
-  exec_line="$(sed -n 's/^Exec=//p' "$desktop")"
+  read -ra exec_argv <<<"$(sed -n 's/^Exec=//p' "$desktop")" # no field codes in it
   # Started as a launcher would: the Exec line, found on PATH, in a fresh HOME
   # (so the first-run login window, and no preferences from this machine).
   # Where it can, in a network namespace of its own: like a user's machine,
@@ -33,10 +33,20 @@ if [[ "${1:-}" == "--gui" ]]; then
   if unshare -n true 2>/dev/null; then isolate=(unshare -n); fi
   PATH="$prefix_root/usr/bin:$PATH" HOME="$prefix_root/home" \
     XDG_CONFIG_HOME="" XDG_DATA_HOME="" XDG_CACHE_HOME="" XDG_STATE_HOME="" \
-    "${isolate[@]}" "${appenv[@]}" $exec_line >"$log" 2>&1 &
+    "${isolate[@]}" "${appenv[@]}" "${exec_argv[@]}" >"$log" 2>&1 &
   pid=$!
   trap 'kill "$pid" 2>/dev/null || true' EXIT
-  wid="$(timeout 60 xdotool search --sync --onlyvisible --name 'Directus Chat' | head -n1)" || {
+  # Polled rather than `xdotool search --sync`: that one dies of a BadWindow
+  # error when a window it looks at goes away meanwhile (Fyne creates and
+  # drops helper windows while it starts), seen here.
+  wid=""
+  for _ in $(seq 300); do
+    wid="$(xdotool search --onlyvisible --name '^Directus Chat' 2>/dev/null | head -n1)" || true
+    [[ -n "$wid" ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  [[ -n "$wid" ]] || {
     echo "check: no 'Directus Chat' window within 60 s" >&2
     cat "$log" >&2
     exit 1
@@ -57,13 +67,13 @@ if [[ "${1:-}" == "--gui" ]]; then
     # window still gets the app icon, but docks list it apart from the entry.
     [[ -z "$wm_class_want" || "$wm_class" == *"\"$wm_class_want\""* ]] ||
       echo "check: WARNING: WM_CLASS does not match StartupWMClass=$wm_class_want: show the window first with the title '$wm_class_want'" >&2
-    # The window icon (Alt-Tab, taskbar) is the app icon, 512x512 or scaled.
-    icon_prop="$(xprop -id "$wid" -notype _NET_WM_ICON | head -c 200)"
-    [[ "$icon_prop" == *"_NET_WM_ICON = "[0-9]* ]] || {
-      echo "check: the window has no icon (_NET_WM_ICON): ${icon_prop:0:80}" >&2
+    # The window icon (Alt-Tab, taskbar) is the app icon: its width, height.
+    icon_size="$(xprop -id "$wid" -notype -f _NET_WM_ICON 32c ' $0x$1' _NET_WM_ICON)"
+    [[ "$icon_size" =~ _NET_WM_ICON\ [1-9][0-9]*x[1-9][0-9]*$ ]] || {
+      echo "check: the window has no icon: $icon_size" >&2
       exit 1
     }
-    echo "check: window icon set (_NET_WM_ICON $(xprop -id "$wid" -notype _NET_WM_ICON | head -c 40 | cut -d= -f2 | cut -d, -f1-2 | tr -d ' ' | tr ',' 'x'))"
+    echo "check: window icon ${icon_size#_NET_WM_ICON }"
   fi
   sleep 2 # a frame or two after mapping (a picture, not a race)
   mkdir -p "$(dirname "$shot")"
@@ -79,6 +89,7 @@ version="$(scripts/package-version.sh)"
 linux_tar="dist/directus-chat-$version-linux-amd64.tar.xz"
 windows_exe="dist/directus-chat-$version-windows-amd64.exe"
 app_id="$(awk -F'"' '/^[[:space:]]*ID[[:space:]]*=/ { print $2; exit }' FyneApp.toml)"
+build="$(awk '/^[[:space:]]*Build[[:space:]]*=/ { print $3; exit }' FyneApp.toml)"
 
 fail() {
   echo "check: FAIL: $*" >&2
@@ -128,8 +139,8 @@ if command -v x86_64-w64-mingw32-objdump >/dev/null; then
 fi
 # Version info strings are UTF-16 in the resources.
 strings -el "$windows_exe" | grep -qxF 'Directus Chat' || fail "Windows exe has no 'Directus Chat' version info"
-strings -el "$windows_exe" | grep -qxF "$version.$(awk '/^[[:space:]]*Build[[:space:]]*=/ { print $3; exit }' FyneApp.toml)" ||
-  fail "Windows exe has no product version $version.<build>"
+strings -el "$windows_exe" | grep -qxF "$version.$build" ||
+  fail "Windows exe has no product version $version.$build (FyneApp.toml): $(strings -el "$windows_exe" | grep -xE '[0-9]+(\.[0-9]+){3}' | head -n1)"
 ok "Windows exe: $kind, with resources"
 
 # 4. Install with the package's Makefile into a temporary prefix.
@@ -139,7 +150,8 @@ for f in usr/bin/directus-chat "usr/share/applications/$app_id.desktop" "usr/sha
   [[ -f "$dest/$f" ]] || fail "make install did not install $f"
 done
 got="$("${appenv[@]}" "$dest/usr/bin/directus-chat" version)" || fail "directus-chat version"
-[[ "$got" == "Directus Chat $version "* ]] || fail "installed binary says '$got', want Directus Chat $version"
+[[ "$got" == "Directus Chat $version (build $build)" ]] ||
+  fail "installed binary says '$got', want Directus Chat $version (build $build) as in FyneApp.toml"
 ok "installed into $dest/usr: $got"
 
 # 5. Launch under Xvfb and screenshot the login window.

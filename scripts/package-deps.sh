@@ -7,7 +7,7 @@
 set -euo pipefail
 
 packages=(build-essential pkg-config libgl1-mesa-dev xorg-dev gcc-mingw-w64-x86-64
-  xz-utils file xvfb xauth xdotool imagemagick)
+  xz-utils file xvfb xauth xdotool x11-utils imagemagick)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then

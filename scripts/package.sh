@@ -62,6 +62,9 @@ step() { # step NAME CMD...: runs CMD, prints how long it took
   local name="$1" start=$SECONDS
   shift
   echo "package: $name..."
+  # Each package from the FyneApp.toml of the work tree, not the one the
+  # previous `fyne package` bumped.
+  cp FyneApp.toml "$src/FyneApp.toml"
   "$@"
   echo "package: $name took $((SECONDS - start))s"
 }
