@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,37 @@ func TestPingsAnsweredWithPong(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no pong")
+	}
+}
+
+func TestSelfSignedCertificateIsRefusedWithAClearMessage(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("pong")) }))
+	defer srv.Close()
+	_, err := realtime.Connect(t.Context(), realtime.Config{Server: srv.URL, Logger: quietLogger()},
+		realtime.Credentials{Email: "ada@example.com", Password: "pw"})
+	if realtime.KindOf(err) != realtime.KindTLS {
+		t.Fatalf("err = %v (kind %v), want KindTLS", err, realtime.KindOf(err))
+	}
+	if msg := realtime.Describe(err); !strings.Contains(msg, "certificate") {
+		t.Errorf("message %q does not mention the certificate", msg)
+	}
+}
+
+func TestPlainHTTPToRemoteHostIsFlagged(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"http://chat.example.com":  true,
+		"http://10.0.0.5:8055":     true,
+		"https://chat.example.com": false,
+		"http://127.0.0.1:8055":    false,
+		"localhost:8055":           false,
+		"http://[::1]:8055":        false,
+	} {
+		u, err := realtime.ParseServerURL(raw)
+		if err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		if got := realtime.InsecureRemote(u); got != want {
+			t.Errorf("InsecureRemote(%s) = %v, want %v", raw, got, want)
+		}
 	}
 }

@@ -71,7 +71,9 @@ func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatV
 		statusBar,
 	)
 	watch := &widthWatch{onWidth: func() { c.list.Refresh() }}
-	header := container.NewBorder(nil, nil, nil, logout, who)
+	about := widget.NewButtonWithIcon("", theme.InfoIcon(), u.showAbout)
+	about.Importance = widget.LowImportance
+	header := container.NewBorder(nil, nil, nil, container.NewHBox(about, logout), who)
 	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), bottom, nil, nil, container.New(watch, c.list))
 	c.setState(realtime.StateChanged{State: realtime.StateOnline})
 	return c

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"directuschat/assets"
@@ -192,10 +193,11 @@ func (u *App) refreshTray() {
 	dnd.Checked = u.desk.dnd
 	logout := fyne.NewMenuItem("Log out", u.logout)
 	logout.Disabled = u.chat == nil
+	about := fyne.NewMenuItem("About", func() { u.showWindow(); u.showAbout() })
 	// Fyne appends Quit itself; it must close the session first.
 	quit := fyne.NewMenuItem("Quit", u.quit)
 	quit.IsQuit = true
-	u.desk.tray.SetSystemTrayMenu(fyne.NewMenu("Directus Chat", open, unread, fyne.NewMenuItemSeparator(), dnd, logout, fyne.NewMenuItemSeparator(), quit))
+	u.desk.tray.SetSystemTrayMenu(fyne.NewMenu("Directus Chat", open, unread, fyne.NewMenuItemSeparator(), dnd, logout, about, fyne.NewMenuItemSeparator(), quit))
 }
 
 func (u *App) setDoNotDisturb(on bool) {
@@ -302,4 +304,20 @@ func (u *App) restore() bool {
 		}()
 	}
 	return true
+}
+
+// showAbout shows the name and version (from FyneApp.toml, through the app
+// metadata) and where the app keeps its things.
+func (u *App) showAbout() {
+	md := u.fyne.Metadata()
+	version := md.Version
+	if version == "" {
+		version = "development build"
+	} else if md.Build > 0 {
+		version = fmt.Sprintf("%s (build %d)", md.Version, md.Build)
+	}
+	dialog.ShowInformation("About Directus Chat",
+		"Directus Chat "+version+"\n\nA desktop chat client for Directus realtime.\n"+
+			"Passwords are never stored; with Remember me, the session token is kept in the system keyring.",
+		u.win)
 }

@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"directuschat/realtime"
@@ -66,7 +67,9 @@ func newLoginView(u *App, notice string) *loginView {
 
 	title := widget.NewLabelWithStyle("Directus Chat", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	subtitle := widget.NewLabelWithStyle("Sign in with your Directus account", fyne.TextAlignCenter, fyne.TextStyle{})
-	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.progress, v.status)
+	about := widget.NewButtonWithIcon("About", theme.InfoIcon(), u.showAbout)
+	about.Importance = widget.LowImportance
+	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.progress, v.status, container.NewCenter(about))
 	v.content = container.NewVScroll(container.NewPadded(box))
 	return v
 }
