@@ -78,6 +78,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Session.Outbox = func(server *url.URL, user realtime.User) (realtime.OutboxStore, error) {
 			return db.Outbox(server.String(), user.ID), nil
 		}
+		cfg.Cache = func(server, email string) ui.HistoryCache { return db.Cache(server, email) }
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.AppIcon)

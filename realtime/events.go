@@ -19,6 +19,7 @@ const (
 	LoadUpdated                 // changed live (an edit)
 	LoadCatchUp                 // read after a reconnect or while reconciling
 	LoadOlder                   // an older page the consumer asked for
+	LoadCached                  // kept locally by an earlier run, shown before the server answers
 )
 
 // Loaded carries messages to merge into the timeline (insert or replace by ID).

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
@@ -87,8 +88,10 @@ type Session struct {
 	rest   *REST
 	dialer *websocket.Dialer
 	log    *slog.Logger
-	user   User
-	perms  Permissions
+
+	profileMu sync.Mutex // user and perms are read by the UI, set by the loop
+	user      User
+	perms     Permissions
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -98,6 +101,8 @@ type Session struct {
 	done   chan struct{}
 
 	// Everything below is owned by the loop goroutine.
+	needProfile  bool     // user and perms are still to be read (Open)
+	known        []string // ids of cached messages to re-check once online
 	store        OutboxStore
 	tokens       Tokens
 	fields       []string
@@ -191,18 +196,12 @@ func newSession(cfg Config) (*Session, error) {
 }
 
 func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
-	user, err := s.rest.Me(ctx, tokens.Access)
+	user, perms, err := s.profile(ctx, tokens.Access)
 	if err != nil {
 		return nil, err
 	}
-	user.Email = s.user.Email
-	s.user = user
+	s.setProfile(user, perms)
 	s.tokens = tokens
-	if p, err := s.rest.Permissions(ctx, tokens.Access, s.cfg.Collection); err != nil {
-		s.log.Info("realtime: permissions unknown; editing is off", "err", err)
-	} else {
-		s.perms = p
-	}
 	res := s.open(ctx, tokens.Access, s.fields)
 	if res.err != nil {
 		return nil, res.err
@@ -214,7 +213,56 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 		s.restoreOutbox()
 	}
 	go s.events.forward(s.out)
-	go s.loop(res)
+	go s.loop(&res)
+	return s, nil
+}
+
+// profile reads who the user is and what they may do.
+func (s *Session) profile(ctx context.Context, accessToken string) (User, Permissions, error) {
+	user, err := s.rest.Me(ctx, accessToken)
+	if err != nil {
+		return User{}, Permissions{}, err
+	}
+	perms, err := s.rest.Permissions(ctx, accessToken, s.cfg.Collection)
+	if err != nil {
+		s.log.Info("realtime: permissions unknown; editing is off", "err", err)
+	}
+	return user, perms, nil
+}
+
+// Remembered is what an earlier run knew about an account: enough to show
+// the chat at once and to connect without a password.
+type Remembered struct {
+	RefreshToken string
+	User         User      // as last seen (ID and names); refreshed on connect
+	Known        []Message // cached recent messages, shown before the server answers
+}
+
+// Open starts a session from a remembered refresh token without waiting for
+// the server. Its first events are the known messages (LoadCached); it then
+// connects in the background, refreshing the token first, and reconciles
+// the known messages with the server (new, edited, deleted). If the token
+// no longer works the session ends with SignedOut saying why.
+func Open(cfg Config, r Remembered) (*Session, error) {
+	s, err := newSession(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.setProfile(r.User, Permissions{})
+	s.needProfile = true
+	s.tokens = Tokens{Refresh: r.RefreshToken} // no access token: refresh first
+	for _, m := range r.Known {
+		s.known = append(s.known, m.ID)
+	}
+	s.events.push(StateChanged{State: StateConnecting})
+	if len(r.Known) > 0 {
+		s.emitLoaded(Loaded{Kind: LoadCached, Messages: r.Known})
+	}
+	if s.cfg.Outbox != nil && r.User.ID != "" {
+		s.restoreOutbox()
+	}
+	go s.events.forward(s.out)
+	go s.loop(nil)
 	return s, nil
 }
 
@@ -244,10 +292,27 @@ func (s *Session) restoreOutbox() {
 }
 
 // User is the signed-in account.
-func (s *Session) User() User { return s.user }
+func (s *Session) User() User {
+	s.profileMu.Lock()
+	defer s.profileMu.Unlock()
+	return s.user
+}
 
 // Permissions says what the user may do to messages.
-func (s *Session) Permissions() Permissions { return s.perms }
+func (s *Session) Permissions() Permissions {
+	s.profileMu.Lock()
+	defer s.profileMu.Unlock()
+	return s.perms
+}
+
+func (s *Session) setProfile(u User, p Permissions) {
+	s.profileMu.Lock()
+	defer s.profileMu.Unlock()
+	if u.Email == "" {
+		u.Email = s.user.Email
+	}
+	s.user, s.perms = u, p
+}
 
 // Server is the server's base URL.
 func (s *Session) Server() *url.URL { return s.base }
@@ -263,11 +328,12 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 // stored, with its client-chosen ID. Delivery is reported by SendStatus
 // events; while offline the message waits and goes out on reconnect.
 func (s *Session) Send(text string) Message {
+	me := s.User()
 	m := Message{
 		ID:         uuid.NewString(),
 		Text:       text,
-		AuthorID:   s.user.ID,
-		AuthorName: s.user.FirstName,
+		AuthorID:   me.ID,
+		AuthorName: me.FirstName,
 		Created:    time.Now().UTC(),
 	}
 	s.cmds.push(cmdSend{m})
@@ -331,9 +397,11 @@ const (
 	reqCatchUp
 	reqOlder
 	reqVerify // a ping sent to learn whether a silent server is alive
+	reqKnown  // re-read of cached messages
 )
 
 type request struct {
+	ids    []string // for reqKnown
 	kind   reqKind
 	msgID  string
 	since  time.Time
@@ -355,11 +423,14 @@ type outgoing struct {
 }
 
 type connectResult struct {
-	conn    *conn
-	fields  []string
-	init    []Message
-	noOlder bool
-	err     error
+	profiled bool // user and perms were read (Open's first connect)
+	user     User
+	perms    Permissions
+	conn     *conn
+	fields   []string
+	init     []Message
+	noOlder  bool
+	err      error
 }
 
 type refreshResult struct {
@@ -428,7 +499,7 @@ func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []s
 }
 
 // loop is the single owner of the connection, the tokens and the outbox.
-func (s *Session) loop(first connectResult) {
+func (s *Session) loop(first *connectResult) {
 	defer close(s.done)
 	defer s.events.close()
 	defer s.cancel()
@@ -438,8 +509,12 @@ func (s *Session) loop(first connectResult) {
 	reconcile := time.NewTicker(s.cfg.ReconcileInterval)
 	defer reconcile.Stop()
 
-	s.scheduleRefresh()
-	s.online(first, false)
+	if first != nil {
+		s.scheduleRefresh()
+		s.online(*first, false)
+	} else {
+		s.attemptConnect()
+	}
 
 	for {
 		var frames chan *frame
@@ -504,6 +579,13 @@ func timerC(t *time.Timer) <-chan time.Time {
 func (s *Session) online(res connectResult, reconnect bool) {
 	s.conn = res.conn
 	s.fields = res.fields
+	if res.profiled {
+		s.needProfile = false
+		s.setProfile(res.user, res.perms)
+		if s.cfg.Outbox != nil && s.store == nil {
+			s.restoreOutbox()
+		}
+	}
 	s.connectedAt = time.Now()
 	s.lastFrameAt = s.connectedAt
 	s.pingUID = ""
@@ -517,7 +599,24 @@ func (s *Session) online(res connectResult, reconnect bool) {
 	if s.watermark.IsZero() || reconnect {
 		s.watermark = s.newest
 	}
+	if len(s.known) > 0 {
+		s.checkKnown(s.known)
+		s.known = nil
+	}
 	s.pumpOutbox()
+}
+
+// checkKnown re-reads cached messages by id: those still there come back
+// as they are now (edits), those missing were deleted meanwhile.
+func (s *Session) checkKnown(ids []string) {
+	s.requestWith(&request{kind: reqKnown, ids: ids}, map[string]any{
+		"type": "items", "collection": s.cfg.Collection, "action": "read",
+		"query": map[string]any{
+			"fields": s.fields,
+			"filter": map[string]any{"id": map[string]any{"_in": ids}},
+			"limit":  len(ids),
+		},
+	})
 }
 
 func (s *Session) emitLoaded(l Loaded) {
@@ -656,6 +755,26 @@ func (s *Session) handleReply(f *frame) {
 			s.catchUp(r.since, r.offset+len(msgs))
 		} else {
 			s.catchingUp = false
+		}
+	case reqKnown:
+		msgs, derr := decodeMessages(f.Data)
+		if err != nil || derr != nil {
+			s.log.Warn("realtime: could not re-read cached messages", "err", errors.Join(err, derr))
+			return
+		}
+		present := make(map[string]bool, len(msgs))
+		for _, m := range msgs {
+			present[m.ID] = true
+		}
+		var gone []string
+		for _, id := range r.ids {
+			if !present[id] {
+				gone = append(gone, id)
+			}
+		}
+		s.emitLoaded(Loaded{Kind: LoadCatchUp, Messages: msgs})
+		if len(gone) > 0 {
+			s.events.push(Deleted{IDs: gone})
 		}
 	case reqOlder:
 		s.loadingOlder = false
@@ -1019,12 +1138,25 @@ func (s *Session) attemptConnect() {
 	}
 	s.connecting = true
 	s.events.push(StateChanged{State: StateConnecting})
-	access, fields := s.tokens.Access, s.fields
+	access, fields, needProfile := s.tokens.Access, s.fields, s.needProfile
 	go func() {
+		var user User
+		var perms Permissions
+		if needProfile {
+			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+			var err error
+			user, perms, err = s.profile(ctx, access)
+			cancel()
+			if err != nil {
+				s.connectDone <- connectResult{err: err}
+				return
+			}
+		}
 		res := s.open(s.ctx, access, fields)
 		if res.err != nil && res.conn != nil {
 			res.conn.close()
 		}
+		res.profiled, res.user, res.perms = needProfile && res.err == nil, user, perms
 		s.connectDone <- res
 	}()
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -80,5 +81,35 @@ func TestCorruptFileIsSetAsideNotFatal(t *testing.T) {
 	aside, _ := filepath.Glob(path + ".corrupt-*")
 	if len(aside) != 1 {
 		t.Fatalf("corrupt file not kept aside: %v", aside)
+	}
+}
+
+func TestCacheKeepsNewestAndIsDeletedAtLogout(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "state.db"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := db.Cache("http://x", "ada@example.com")
+	t0 := time.Now().UTC()
+	var msgs []realtime.Message
+	for i := range CacheSize + 50 {
+		msgs = append(msgs, realtime.Message{ID: fmt.Sprintf("m%04d", i), Text: "t", AuthorName: "Ada", Created: t0.Add(time.Duration(i) * time.Second)})
+	}
+	if err := c.Save(realtime.User{ID: "u1", FirstName: "Ada"}, msgs); err != nil {
+		t.Fatal(err)
+	}
+	user, got, err := c.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user.FirstName != "Ada" || len(got) != CacheSize || got[0].ID != "m0050" || got[len(got)-1].ID != fmt.Sprintf("m%04d", CacheSize+49) {
+		t.Fatalf("loaded %q with %d messages (%s..%s)", user.FirstName, len(got), got[0].ID, got[len(got)-1].ID)
+	}
+	if err := c.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if _, got, _ := c.Load(); len(got) != 0 {
+		t.Fatalf("%d messages left after delete", len(got))
 	}
 }

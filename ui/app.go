@@ -27,8 +27,11 @@ type Config struct {
 	Dispatch func(fn func())
 	// Connect opens a session. Nil means realtime.Connect.
 	Connect func(ctx context.Context, cfg realtime.Config, creds realtime.Credentials) (*realtime.Session, error)
-	// Resume opens a session from a refresh token. Nil means realtime.Resume.
-	Resume func(ctx context.Context, cfg realtime.Config, refreshToken string) (*realtime.Session, error)
+	// Open starts a session from a remembered one. Nil means realtime.Open.
+	Open func(cfg realtime.Config, r realtime.Remembered) (*realtime.Session, error)
+	// Cache opens the local history cache of an account (server, email);
+	// nil keeps no cache.
+	Cache func(server, email string) HistoryCache
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -37,6 +40,14 @@ type Config struct {
 	HasTray func(ctx context.Context) bool
 	// Logger receives the UI's log lines. Nil means slog.Default().
 	Logger *slog.Logger
+}
+
+// HistoryCache keeps an account's newest messages between runs (package
+// store implements it).
+type HistoryCache interface {
+	Load() (realtime.User, []realtime.Message, error)
+	Save(realtime.User, []realtime.Message) error
+	Delete() error
 }
 
 // App is the main window and whichever screen it shows.
@@ -60,8 +71,8 @@ func New(a fyne.App, cfg Config) *App {
 	if cfg.Connect == nil {
 		cfg.Connect = realtime.Connect
 	}
-	if cfg.Resume == nil {
-		cfg.Resume = realtime.Resume
+	if cfg.Open == nil {
+		cfg.Open = realtime.Open
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

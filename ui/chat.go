@@ -22,7 +22,7 @@ type chatView struct {
 	session    *realtime.Session
 	account    account
 	remembered bool
-	me         string // the signed-in user's id
+	cacheSave  *time.Timer // a pending write of the history cache
 	// firstUnread is the first message that arrived unseen: the "new
 	// messages" divider goes above it.
 	firstUnread string
@@ -42,7 +42,7 @@ type chatView struct {
 }
 
 func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatView {
-	c := &chatView{app: u, session: s, account: a, remembered: remembered, me: s.User().ID, tl: &timeline.Timeline{}}
+	c := &chatView{app: u, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.list = widget.NewListWithData(c.data, newMessageRow, c.bindRow)
@@ -106,7 +106,16 @@ func (c *chatView) apply(batch []realtime.Event) {
 	atBottom := c.atBottom()
 	before := c.tl.Len()
 	oldestBefore, hadOldest := c.tl.Oldest()
-	c.tl.Apply(batch)
+	if c.tl.Apply(batch) && c.cacheSave == nil && c.app.cfg.Cache != nil {
+		c.cacheSave = time.AfterFunc(30*time.Second, func() {
+			c.app.cfg.Dispatch(func() {
+				c.cacheSave = nil
+				if c.app.chat == c {
+					c.app.saveCache()
+				}
+			})
+		})
+	}
 	if hadOldest {
 		c.keepPlace(oldestBefore)
 	}
@@ -122,8 +131,9 @@ func (c *chatView) apply(batch []realtime.Event) {
 				c.loadingOlder = false
 			}
 			if ev.Kind == realtime.LoadLive {
+				me := c.session.User().ID
 				for _, m := range ev.Messages {
-					if m.AuthorID != c.me {
+					if m.AuthorID != me {
 						fresh = append(fresh, m)
 					}
 				}

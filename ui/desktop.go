@@ -13,6 +13,8 @@ import (
 	"directuschat/notify"
 	"directuschat/realtime"
 	"directuschat/remember"
+	"directuschat/store"
+	"directuschat/timeline"
 )
 
 // Preference keys: non-secret settings only (Fyne stores them as plain JSON).
@@ -41,6 +43,7 @@ type desktopState struct {
 	dnd       bool
 	coalescer *notify.Coalescer
 	keyring   chan func() // keyring calls, one at a time, in order, off the UI thread
+	disk      chan func() // cache writes, in order, off the UI thread
 }
 
 // startDesktop sets up the tray, notifications, window size and close
@@ -109,6 +112,7 @@ func (u *App) closeWindow() {
 		u.quit()
 		return
 	}
+	u.saveCache()
 	u.win.Hide()
 	u.desk.hidden = true
 	u.desk.focused = false
@@ -131,8 +135,10 @@ func (u *App) showWindow() {
 
 func (u *App) quit() {
 	if u.chat != nil {
+		u.saveCache()
 		u.chat.session.Close()
 	}
+	u.flushBackground()
 	u.fyne.Quit()
 }
 
@@ -227,6 +233,7 @@ func (u *App) logout() {
 	}
 	u.chat.remembered = false // a token rotated from now on is not kept
 	u.forget(u.chat.account)
+	u.dropCache(u.chat.account)
 	u.chat.session.Logout()
 }
 
@@ -283,6 +290,7 @@ func (u *App) restore() bool {
 	v.status.SetText("Signing in as " + email + "…")
 	store, cfg := u.cfg.Keyring, u.cfg.Session
 	cfg.Server = server
+	a := account{server, email}
 	u.desk.keyring <- func() {
 		ctx, cancel := context.WithTimeout(context.Background(), keyringTimeout)
 		sess, err := store.Load(ctx, server, email)
@@ -296,14 +304,80 @@ func (u *App) restore() bool {
 			})
 			return
 		}
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			s, err := u.cfg.Resume(ctx, cfg, sess.RefreshToken)
-			u.cfg.Dispatch(func() { v.finish(s, err, account{server, email}) })
-		}()
+		r := realtime.Remembered{RefreshToken: sess.RefreshToken}
+		if u.cfg.Cache != nil {
+			// Show what the last run saw at once; the server fills in the rest.
+			var err error
+			if r.User, r.Known, err = u.cfg.Cache(server, email).Load(); err != nil {
+				u.log.Warn("history cache unreadable; starting without it", "err", err)
+				r.User, r.Known = realtime.User{}, nil
+			}
+		}
+		s, err := u.cfg.Open(cfg, r)
+		u.cfg.Dispatch(func() { v.finish(s, err, a) })
 	}
 	return true
+}
+
+// saveCache writes the newest messages of the chat to the history cache,
+// off the UI thread (the copy is made here, on it).
+func (u *App) saveCache() {
+	c := u.chat
+	if c == nil || u.cfg.Cache == nil || c.tl.Len() == 0 {
+		return
+	}
+	var msgs []realtime.Message
+	for i := max(0, c.tl.Len()-store.CacheSize); i < c.tl.Len(); i++ {
+		if e := c.tl.At(i); e.Status == timeline.Sent {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	cache, user := u.cfg.Cache(c.account.server, c.account.email), c.session.User()
+	u.background(func() {
+		if err := cache.Save(user, msgs); err != nil {
+			u.log.Warn("history cache not saved", "err", err)
+		}
+	})
+}
+
+// dropCache deletes an account's history cache (at log out).
+func (u *App) dropCache(a account) {
+	if u.cfg.Cache == nil {
+		return
+	}
+	cache := u.cfg.Cache(a.server, a.email)
+	u.background(func() {
+		if err := cache.Delete(); err != nil {
+			u.log.Warn("history cache not deleted", "err", err)
+		}
+	})
+}
+
+// flushBackground waits for queued disk work, before the process exits.
+func (u *App) flushBackground() {
+	if u.desk.disk == nil {
+		return
+	}
+	done := make(chan struct{})
+	u.desk.disk <- func() { close(done) }
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		u.log.Warn("history cache still being written at exit")
+	}
+}
+
+// background runs disk work in order on one goroutine.
+func (u *App) background(job func()) {
+	if u.desk.disk == nil {
+		u.desk.disk = make(chan func(), 16)
+		go func() {
+			for job := range u.desk.disk {
+				job()
+			}
+		}()
+	}
+	u.desk.disk <- job
 }
 
 // showAbout shows the name and version (from FyneApp.toml, through the app

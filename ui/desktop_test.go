@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,8 @@ import (
 	"directuschat/devserver/devservertest"
 	"directuschat/realtime"
 	"directuschat/remember"
+	"directuschat/store"
+	"directuschat/timeline"
 )
 
 // notifications records what would go to the desktop. The D-Bus path itself
@@ -85,12 +89,15 @@ func focus(a fyne.App, focused bool) {
 
 // newDesktopApp is newTestApp with a keyring, a notifier and a given fyne app
 // (so a second window can share the first one's preferences).
-func newDesktopApp(t *testing.T, a fyne.App, server string, store *remember.Store, n *notifications) (*App, *uiThread) {
+func newDesktopApp(t *testing.T, a fyne.App, server string, keys *remember.Store, n *notifications, options ...func(*Config)) (*App, *uiThread) {
 	t.Helper()
 	th := newUIThread()
-	cfg := Config{Server: server, Dispatch: th.dispatch, Logger: quiet(), Keyring: store}
+	cfg := Config{Server: server, Dispatch: th.dispatch, Logger: quiet(), Keyring: keys}
 	if n != nil {
 		cfg.Notifier = n
+	}
+	for _, o := range options {
+		o(&cfg)
 	}
 	u := New(a, cfg)
 	u.Window().Show()
@@ -118,38 +125,65 @@ func endSession(t *testing.T, u *App, th *uiThread) {
 	}
 }
 
-func TestRememberMeRestoresSessionAndLogoutForgetsIt(t *testing.T) {
+func TestRememberMeRestoresFromCacheAtOnceAndLogoutForgetsIt(t *testing.T) {
 	env := devservertest.Shared(t)
 	kr := newMemKeyring()
-	store := remember.NewWithBackend(kr, keyringTimeout)
+	keys := remember.NewWithBackend(kr, keyringTimeout)
+	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	withCache := func(c *Config) {
+		c.Cache = func(server, email string) HistoryCache { return db.Cache(server, email) }
+	}
 	a := test.NewTempApp(t)
 	ada := env.Users[0]
 
-	u, th := newDesktopApp(t, a, env.URL, store, nil)
+	u, th := newDesktopApp(t, a, env.URL, keys, nil, withCache)
 	l := u.login
 	if !l.remember.Visible() {
 		t.Fatal("no Remember me checkbox")
 	}
 	l.remember.SetChecked(true)
 	signIn(t, u, th, ada.Email, ada.Password)
-	key := remember.Key(u.chat.account.server, ada.Email)
+	c := u.chat
+	key := remember.Key(c.account.server, ada.Email)
 	th.until(t, 5*time.Second, "the session in the keyring", func() bool {
 		_, err := kr.Get(remember.Service, key)
 		return err == nil
 	})
-	endSession(t, u, th) // quit the app
+	kept, gone := "kept "+time.Now().Format(time.RFC3339Nano), "deleted while away "+time.Now().Format(time.RFC3339Nano)
+	for _, text := range []string{kept, gone} {
+		c.composer.SetText(text)
+		pressEnter(c.composer)
+	}
+	th.until(t, 10*time.Second, "both delivered", func() bool {
+		return rowWith(c, kept) >= 0 && c.tl.At(rowWith(c, kept)).Status == timeline.Sent &&
+			rowWith(c, gone) >= 0 && c.tl.At(rowWith(c, gone)).Status == timeline.Sent
+	})
+	goneID := c.tl.At(rowWith(c, gone)).ID
+	u.quit() // saves the cache, closes the session
 	before, _ := kr.Get(remember.Service, key)
 
-	// Next launch: signed in without the form.
-	u2, th2 := newDesktopApp(t, a, "", store, nil)
+	// While the app is closed, the admin deletes a message.
+	deleteAsAdmin(t, env, goneID)
+
+	// Next launch: the chat shows at once, from the cache, before the server answers.
+	u2, th2 := newDesktopApp(t, a, "", keys, nil, withCache)
 	if u2.login == nil || !u2.login.busy {
 		t.Fatal("a remembered session must start signing in at once")
 	}
-	th2.until(t, 30*time.Second, "the restored chat", func() bool { return u2.chat != nil || (u2.login != nil && !u2.login.busy) })
+	th2.until(t, 10*time.Second, "the chat from the cache", func() bool { return u2.chat != nil || (u2.login != nil && !u2.login.busy) })
 	if u2.chat == nil {
 		t.Fatalf("restore failed: %s", u2.login.status.Text)
 	}
-	if got := u2.chat.session.User().FirstName; got != ada.FirstName {
+	c2 := u2.chat
+	th2.until(t, 5*time.Second, "cached messages shown", func() bool { return rowWith(c2, kept) >= 0 })
+	th2.until(t, 30*time.Second, "online and reconciled", func() bool {
+		return strings.Contains(c2.status.Text, "Online") && rowWith(c2, gone) < 0
+	})
+	if got := c2.session.User().FirstName; got != ada.FirstName {
 		t.Errorf("restored as %q, want %q", got, ada.FirstName)
 	}
 	// The refresh token rotated on restore: the keyring holds the new one.
@@ -164,8 +198,40 @@ func TestRememberMeRestoresSessionAndLogoutForgetsIt(t *testing.T) {
 		_, err := kr.Get(remember.Service, key)
 		return err == keyring.ErrNotFound
 	})
+	u2.flushBackground()
+	if _, msgs, _ := db.Cache(c.account.server, ada.Email).Load(); len(msgs) != 0 {
+		t.Errorf("log out left %d cached messages", len(msgs))
+	}
 	if u2.login.email.Text != ada.Email {
 		t.Errorf("email not kept for the next sign-in: %q", u2.login.email.Text)
+	}
+}
+
+func rowWith(c *chatView, text string) int {
+	for i := 0; i < c.tl.Len(); i++ {
+		if c.tl.At(i).Text == text {
+			return i
+		}
+	}
+	return -1
+}
+
+func deleteAsAdmin(t *testing.T, env *devservertest.Env, id string) {
+	t.Helper()
+	base, _ := realtime.ParseServerURL(env.URL)
+	tok, err := realtime.NewREST(base, nil).Login(context.Background(), env.AdminEmail, env.AdminPassword, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, env.URL+"/items/messages/"+id, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete as admin: HTTP %d", resp.StatusCode)
 	}
 }
 
