@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -63,7 +64,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *debug {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	logOut := stderr
+	if f, path, err := openLogFile(); err == nil {
+		defer f.Close()
+		logOut = io.MultiWriter(stderr, f)
+		defer fmt.Fprintln(stderr, "log:", path)
+	}
+	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
 
 	if *server == "" {
@@ -73,11 +80,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if localServerRunning() {
 		cfg.LocalServer = localServer
 	}
-	if db := openState(logger); db != nil {
+	if db := openStore(logger, store.DefaultPath, "unsent messages will not survive quitting"); db != nil {
 		defer db.Close()
 		cfg.Session.Outbox = func(server *url.URL, user realtime.User) (realtime.OutboxStore, error) {
 			return db.Outbox(server.String(), user.ID), nil
 		}
+	}
+	if db := openStore(logger, store.DefaultCachePath, "no instant start from cached messages"); db != nil {
+		defer db.Close()
 		cfg.Cache = func(server, email string) ui.HistoryCache { return db.Cache(server, email) }
 	}
 	a := app.NewWithID(appID)
@@ -90,17 +100,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// openState opens the local state file (the outbox). Without it the app
-// still works; unsent messages then live in memory only.
-func openState(log *slog.Logger) *store.DB {
-	path, err := store.DefaultPath()
+// openLogFile opens the app's log in the user's cache directory, started
+// afresh at each launch (the previous one is kept as .1). Logs never hold
+// passwords or tokens.
+func openLogFile() (*os.File, string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return nil, "", err
+	}
+	dir = filepath.Join(dir, "directus-chat")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, "", err
+	}
+	path := filepath.Join(dir, "directus-chat.log")
+	_ = os.Rename(path, path+".1")
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	return f, path, err
+}
+
+// openStore opens a local bbolt file (the outbox, or the history cache).
+// Without it the app still works, with the loss named by without.
+func openStore(log *slog.Logger, path func() (string, error), without string) *store.DB {
+	p, err := path()
 	if err == nil {
 		var db *store.DB
-		if db, err = store.Open(path, log); err == nil {
+		if db, err = store.Open(p, log); err == nil {
 			return db
 		}
 	}
-	log.Warn("no local state: unsent messages will not survive quitting", "err", err)
+	log.Warn("local store unavailable: "+without, "err", err)
 	return nil
 }
 

@@ -1,7 +1,8 @@
-// Package store keeps the app's local state in one bbolt file: per account
-// (server and user), the outbox of messages typed but not yet stored by the
-// server, so they survive quitting the app. The file is private (mode 0600)
-// and a corrupt file is set aside, never a crash.
+// Package store keeps the app's local data in bbolt files: per account, the
+// outbox of messages typed but not yet stored by the server (so they survive
+// quitting the app; in the config directory), and a cache of the newest
+// messages for an instant start (in the cache directory). Files are private
+// (mode 0600) and a corrupt file is set aside, never a crash.
 package store
 
 import (
@@ -34,6 +35,16 @@ func DefaultPath() (string, error) {
 		return "", fmt.Errorf("state file: %w", err)
 	}
 	return filepath.Join(dir, "directus-chat", "state.db"), nil
+}
+
+// DefaultCachePath is the history cache file in the user's cache directory
+// (the OS may clean it; it only holds copies of server data).
+func DefaultCachePath() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("cache file: %w", err)
+	}
+	return filepath.Join(dir, "directus-chat", "cache.db"), nil
 }
 
 // Open opens (or creates) the state file at path. A file that cannot be
