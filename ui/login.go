@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -70,7 +71,9 @@ func newLoginView(u *App, notice string) *loginView {
 	about := widget.NewButtonWithIcon("About", theme.InfoIcon(), u.showAbout)
 	about.Importance = widget.LowImportance
 	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.progress, v.status, container.NewCenter(about))
-	v.content = container.NewVScroll(container.NewPadded(box))
+	// Centred vertically, full width (entries are unreadable at their
+	// minimum width), scrollable in a small window.
+	v.content = container.NewVScroll(container.NewPadded(container.NewVBox(layout.NewSpacer(), box, layout.NewSpacer())))
 	return v
 }
 
