@@ -19,6 +19,7 @@ import (
 
 type fakeDirectus struct {
 	*httptest.Server
+	initData []any // the init snapshot
 	conns    chan *fakeConn
 	upgrader websocket.Upgrader
 }
@@ -57,7 +58,11 @@ func newFakeDirectus(t *testing.T) *fakeDirectus {
 					_ = ws.WriteJSON(map[string]any{"type": "auth", "status": "ok"})
 				case "subscribe":
 					c.subUID, _ = m["uid"].(string)
-					_ = ws.WriteJSON(map[string]any{"type": "subscription", "event": "init", "uid": c.subUID, "data": []any{}})
+					init := f.initData
+					if init == nil {
+						init = []any{}
+					}
+					_ = ws.WriteJSON(map[string]any{"type": "subscription", "event": "init", "uid": c.subUID, "data": init})
 					f.conns <- c
 				default:
 					c.frames <- m
@@ -185,4 +190,31 @@ func TestPlainHTTPToRemoteHostIsFlagged(t *testing.T) {
 			t.Errorf("InsecureRemote(%s) = %v, want %v", raw, got, want)
 		}
 	}
+}
+
+// A collection set up by hand with integer keys cannot take client ids:
+// the client sends without one (at-least-once) and shows the server's row.
+func TestIntegerKeysSendWithoutClientID(t *testing.T) {
+	f := newFakeDirectus(t)
+	f.initData = []any{map[string]any{"id": 7, "text": "old", "date_created": "2026-11-28T09:00:00Z"}}
+	c := connect(t, realtime.Config{Server: f.URL}, "ada@example.com", "pw")
+	srv := f.nextConn(t)
+	c.send("hello ints")
+	var create map[string]any
+	select {
+	case create = <-srv.frames:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no create frame")
+	}
+	data, _ := create["data"].(map[string]any)
+	if _, has := data["id"]; has || create["action"] != "create" {
+		t.Fatalf("create frame = %v, want a create without id", create)
+	}
+	_ = srv.ws.WriteJSON(map[string]any{"type": "items", "uid": create["uid"], "data": map[string]any{
+		"id": 8, "text": "hello ints", "date_created": time.Now().UTC().Format(time.RFC3339Nano),
+		"user_created": map[string]any{"id": "u-ada", "first_name": "Ada"}}})
+	c.waitFor(5*time.Second, "the stored message", func(c *client) bool {
+		e, ok := c.entry("hello ints")
+		return ok && e.ID == "8" && c.count("hello ints") == 1
+	})
 }

@@ -102,6 +102,7 @@ type Session struct {
 
 	// Everything below is owned by the loop goroutine.
 	needProfile  bool     // user and perms are still to be read (Open)
+	intKeys      bool     // integer primary keys: no client ids, at-least-once
 	known        []string // ids of cached messages to re-check once online
 	store        OutboxStore
 	tokens       Tokens
@@ -620,6 +621,10 @@ func (s *Session) checkKnown(ids []string) {
 }
 
 func (s *Session) emitLoaded(l Loaded) {
+	if !s.intKeys && len(l.Messages) > 0 && isInteger(l.Messages[0].ID) {
+		s.intKeys = true
+		s.log.Warn("realtime: the messages collection has integer keys, so a send retried after a lost connection may be stored twice (at-least-once); run setup on a fresh collection for exactly-once")
+	}
 	for _, m := range l.Messages {
 		if m.Created.After(s.newest) && l.Kind != LoadOlder {
 			s.newest = m.Created
@@ -833,6 +838,11 @@ func (s *Session) verdict(id string) {
 	s.pumpOutbox()
 }
 
+func isInteger(id string) bool {
+	_, err := strconv.ParseInt(id, 10, 64)
+	return err == nil
+}
+
 func isCode(err error, code string) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Code == code
@@ -1014,9 +1024,13 @@ func (s *Session) pumpOutbox() {
 			continue
 		}
 		o.state = outInFlight
+		data := map[string]string{"id": o.msg.ID, "text": o.msg.Text}
+		if s.intKeys {
+			delete(data, "id") // the server picks integer keys itself
+		}
 		s.request(reqCreate, o.msg.ID, map[string]any{
 			"type": "items", "collection": s.cfg.Collection, "action": "create",
-			"data":  map[string]string{"id": o.msg.ID, "text": o.msg.Text},
+			"data":  data,
 			"query": map[string]any{"fields": s.fields},
 		})
 		return

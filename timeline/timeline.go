@@ -230,6 +230,11 @@ func (t *Timeline) setStatus(s realtime.SendStatus) {
 	switch s.State {
 	case realtime.SendDelivered:
 		if s.Stored != nil {
+			if i >= 0 && s.Stored.ID != s.ID {
+				// The server chose its own key (integer keys): drop ours.
+				t.local = slices.Delete(t.local, i, i+1)
+				t.seq++
+			}
 			t.merge([]realtime.Message{*s.Stored})
 		} else if i >= 0 {
 			// Stored by an earlier attempt; the server's copy arrives by

@@ -176,3 +176,14 @@ func BenchmarkApplyLiveMessage(b *testing.B) {
 		tl.Apply(loaded(realtime.LoadLive, msg(fmt.Sprintf("n%09d", i), 100_000+i)))
 	}
 }
+
+func TestDeliveredWithServerKeyReplacesPending(t *testing.T) {
+	var tl Timeline
+	tl.AddPending(msg("uuid-1", 0))
+	stored := msg("42", 1)
+	tl.Apply([]realtime.Event{realtime.SendStatus{ID: "uuid-1", State: realtime.SendDelivered, Stored: &stored}})
+	tl.Apply(loaded(realtime.LoadLive, stored)) // the subscription echo
+	if got := ids(&tl); got != "42" {
+		t.Fatalf("timeline = %s, want only the server's copy", got)
+	}
+}
