@@ -77,6 +77,9 @@ func (t *Timeline) HasOlder() bool { return !t.noOlder }
 // Version changes whenever the content changes.
 func (t *Timeline) Version() uint64 { return t.seq }
 
+// Has reports whether a server message with id is loaded.
+func (t *Timeline) Has(id string) bool { return t.byID[id] }
+
 // Index returns the row of the message with id, or -1.
 func (t *Timeline) Index(id string) int {
 	if t.byID[id] {

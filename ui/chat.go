@@ -106,6 +106,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 	atBottom := c.atBottom()
 	before := c.tl.Len()
 	oldestBefore, hadOldest := c.tl.Oldest()
+	fresh := c.freshFromOthers(batch)
 	if c.tl.Apply(batch) && c.cacheSave == nil && c.app.cfg.Cache != nil {
 		c.cacheSave = time.AfterFunc(30*time.Second, func() {
 			c.app.cfg.Dispatch(func() {
@@ -119,7 +120,6 @@ func (c *chatView) apply(batch []realtime.Event) {
 	if hadOldest {
 		c.keepPlace(oldestBefore)
 	}
-	var fresh []realtime.Message // live messages from others
 	for _, ev := range batch {
 		switch ev := ev.(type) {
 		case realtime.TokensRotated:
@@ -129,14 +129,6 @@ func (c *chatView) apply(batch []realtime.Event) {
 		case realtime.Loaded:
 			if ev.Kind == realtime.LoadOlder {
 				c.loadingOlder = false
-			}
-			if ev.Kind == realtime.LoadLive {
-				me := c.session.User().ID
-				for _, m := range ev.Messages {
-					if m.AuthorID != me {
-						fresh = append(fresh, m)
-					}
-				}
 			}
 		case realtime.StateChanged:
 			c.setState(ev)
@@ -167,6 +159,23 @@ func (c *chatView) apply(batch []realtime.Event) {
 		c.list.ScrollToBottom()
 	}
 	c.arrived(fresh, atBottom)
+}
+
+// freshFromOthers picks the live messages of a batch that others wrote and
+// the timeline does not have yet (before the batch is applied).
+func (c *chatView) freshFromOthers(batch []realtime.Event) []realtime.Message {
+	var fresh []realtime.Message
+	me := c.session.User().ID
+	for _, ev := range batch {
+		if l, ok := ev.(realtime.Loaded); ok && l.Kind == realtime.LoadLive {
+			for _, m := range l.Messages {
+				if m.AuthorID != me && !c.tl.Has(m.ID) {
+					fresh = append(fresh, m)
+				}
+			}
+		}
+	}
+	return fresh
 }
 
 // arrived counts and announces live messages from others that the user
