@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -231,4 +232,52 @@ func shownText(list *widget.List, s string) bool {
 		}
 	}
 	return false
+}
+
+func TestScrollingToTopLoadsOlderPageWithoutJumping(t *testing.T) {
+	env := devservertest.Shared(t)
+	a := test.NewTempApp(t)
+	th := newUIThread()
+	u := New(a, Config{Server: env.URL, Dispatch: th.dispatch, Logger: quiet(), Session: realtime.Config{PageSize: 20}})
+	u.Window().Resize(fyne.NewSize(480, 640))
+	u.Window().Show()
+	t.Cleanup(func() { endSession(t, u, th) })
+
+	// Enough history for several pages.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
+		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	delivered := 0
+	var last string
+	for i := range 45 {
+		last = fmt.Sprintf("history line %d %d", i, time.Now().UnixNano())
+		kevin.Send(last)
+	}
+	for delivered < 45 {
+		for _, ev := range <-kevin.Events() {
+			if s, ok := ev.(realtime.SendStatus); ok && s.State == realtime.SendDelivered {
+				delivered++
+			}
+		}
+	}
+	go func() {
+		for range kevin.Events() {
+		}
+	}()
+	defer kevin.Close()
+
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "the newest page", func() bool { return c.tl.Len() >= 20 && rowWith(c, last) >= 0 })
+	before := c.tl.Len()
+	c.list.ScrollToTop()
+	c.list.Refresh() // lays out the rows now in view, as a frame would
+	th.until(t, 10*time.Second, "an older page", func() bool { return c.tl.Len() > before })
+	if off := c.list.GetScrollOffset(); off <= 0 {
+		t.Errorf("scroll offset after the older page = %v: the view jumped to the new top", off)
+	}
 }
