@@ -235,19 +235,35 @@ func deleteAsAdmin(t *testing.T, env *devservertest.Env, id string) {
 	}
 }
 
-func TestUnrememberedSignInLeavesNothingInKeyring(t *testing.T) {
+func TestUncheckingRememberMeRemovesTheStoredSession(t *testing.T) {
 	env := devservertest.Shared(t)
 	kr := newMemKeyring()
-	store := remember.NewWithBackend(kr, keyringTimeout)
-	u, th := newDesktopApp(t, test.NewTempApp(t), env.URL, store, nil)
+	keys := remember.NewWithBackend(kr, keyringTimeout)
+	grace := env.Users[2]
+	server, _ := realtime.ParseServerURL(env.URL)
+	key := remember.Key(server.String(), grace.Email)
+	// A session remembered by an earlier run.
+	if err := kr.Set(remember.Service, key, "old-refresh-token"); err != nil {
+		t.Fatal(err)
+	}
+	a := test.NewTempApp(t)
+	a.Preferences().SetBool(prefRemember, true)
+
+	u, th := newDesktopApp(t, a, env.URL, keys, nil)
+	if !u.login.remember.Checked {
+		t.Fatal("the checkbox does not show the remembered choice")
+	}
 	u.login.remember.SetChecked(false)
-	signIn(t, u, th, env.Users[2].Email, env.Users[2].Password)
+	signIn(t, u, th, grace.Email, grace.Password)
 	// Keyring jobs run in order: once a later job has run, earlier ones have too.
 	done := make(chan struct{})
 	u.desk.keyring <- func() { close(done) }
 	<-done
-	if _, err := kr.Get(remember.Service, remember.Key(u.chat.account.server, env.Users[2].Email)); err != keyring.ErrNotFound {
-		t.Errorf("keyring holds a session the user did not ask to remember (err=%v)", err)
+	if _, err := kr.Get(remember.Service, key); err != keyring.ErrNotFound {
+		t.Errorf("keyring still holds the session after unchecking Remember me (err=%v)", err)
+	}
+	if a.Preferences().Bool(prefRemember) {
+		t.Error("the unchecked choice was not saved")
 	}
 }
 

@@ -161,10 +161,12 @@ func (v *loginView) finish(s *realtime.Session, err error, a account) {
 	p.SetString(prefServer, a.server)
 	p.SetString(prefEmail, a.email)
 	remembered := v.app.cfg.Keyring != nil && v.remember.Checked
-	p.SetBool(prefRemember, remembered)
-	if !remembered {
+	if !remembered && p.Bool(prefRemember) {
+		// Unchecked after having been on: forget the stored session. (Users
+		// who never tick it never touch the keyring, which may prompt.)
 		v.app.forget(a)
 	}
+	p.SetBool(prefRemember, remembered)
 	v.password.SetText("")
 	v.app.showChat(s, a, remembered)
 }
