@@ -29,7 +29,7 @@ test: lint
 	go run ./cmd/devserver install
 	DIRECTUS_VERSION=12.4.0 go run ./cmd/devserver install
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash scripts/with-keyring.sh \
-		go test -race -count=1 -timeout 30m ./...
+		env CHAT_SOAK=3m go test -race -count=1 -timeout 30m ./...
 	DIRECTUS_VERSION=12.4.0 go test -race -count=1 -timeout 30m ./realtime/ ./provision/
 
 ## unit: the tests that need no server or display
