@@ -281,18 +281,7 @@ func TestUnfocusedWindowCountsUnreadAndNotifies(t *testing.T) {
 		t.Fatal("focus not tracked")
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
-		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kevin.Close()
-	go func() {
-		for range kevin.Events() {
-		}
-	}()
+	kevin := otherClient(t, env, 1) // Kevin writes from another client
 	own := "my own " + time.Now().Format(time.RFC3339Nano)
 	c.composer.SetText(own)
 	pressEnter(c.composer)
@@ -338,18 +327,7 @@ func TestDoNotDisturbCountsButStaysSilent(t *testing.T) {
 	u.setDoNotDisturb(true)
 	focus(u.fyne, false)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
-		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kevin.Close()
-	go func() {
-		for range kevin.Events() {
-		}
-	}()
+	kevin := otherClient(t, env, 1) // Kevin writes from another client
 	kevin.Send("shh " + time.Now().Format(time.RFC3339Nano))
 	th.until(t, 10*time.Second, "one unread", func() bool { return u.desk.unread == 1 })
 	if sent := n.list(); len(sent) != 0 {

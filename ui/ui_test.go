@@ -191,19 +191,7 @@ func TestIncomingMessageShowsInList(t *testing.T) {
 	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
 	c := u.chat
 
-	// Kevin writes from another client.
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	kevin, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
-		realtime.Credentials{Email: env.Users[1].Email, Password: env.Users[1].Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kevin.Close()
-	go func() {
-		for range kevin.Events() {
-		}
-	}()
+	kevin := otherClient(t, env, 1) // Kevin writes from another client
 	text := "Kevin says hi " + time.Now().Format(time.RFC3339Nano)
 	kevin.Send(text)
 
@@ -280,4 +268,23 @@ func TestScrollingToTopLoadsOlderPageWithoutJumping(t *testing.T) {
 	if off := c.list.GetScrollOffset(); off <= 0 {
 		t.Errorf("scroll offset after the older page = %v: the view jumped to the new top", off)
 	}
+}
+
+// otherClient signs in demo user i from a second, headless client whose
+// events are drained; it is closed when the test ends.
+func otherClient(t *testing.T, env *devservertest.Env, i int) *realtime.Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
+		realtime.Credentials{Email: env.Users[i].Email, Password: env.Users[i].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	go func() {
+		for range s.Events() {
+		}
+	}()
+	return s
 }
