@@ -3,10 +3,12 @@ package realtime_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,5 +231,69 @@ done:
 		if want := int(soak / (5 * time.Second)); rotations < want {
 			t.Errorf("%s refreshed its token %d times in %v with a 5 s TTL, want at least %d", name, rotations, soak, want)
 		}
+	}
+}
+
+// TestRevokedSessionSignsOutWithReasonAndKeepsUnsent: when the server no
+// longer accepts the session (here the admin suspends the user), the next
+// token refresh fails and the session ends saying why, listing what was
+// not sent.
+func TestRevokedSessionSignsOutWithReasonAndKeepsUnsent(t *testing.T) {
+	srv := devservertest.Start(t, devserver.Options{Env: map[string]string{"ACCESS_TOKEN_TTL": "4s"}})
+	devservertest.Provision(t, srv)
+	grace := provision.DemoUsers()[2]
+	c := connect(t, fastReconnect(srv.URL), grace.Email, grace.Password)
+	adminREST(t, srv, http.MethodPatch, "/users/"+c.s.User().ID, `{"status":"suspended"}`)
+	if err := srv.Stop(); err != nil { // the unsent message must wait
+		t.Fatal(err)
+	}
+	c.send(unique("typed before the suspension was noticed"))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(60*time.Second, "signed out", func(c *client) bool { return c.ended })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out *realtime.SignedOut
+	for _, ev := range c.events {
+		if s, ok := ev.(realtime.SignedOut); ok {
+			out = &s
+		}
+	}
+	if out == nil || out.Err == nil {
+		t.Fatalf("the session ended without a SignedOut reason: %+v", out)
+	}
+	if k := realtime.KindOf(out.Err); k != realtime.KindUserSuspended && k != realtime.KindSessionExpired {
+		t.Errorf("reason = %v (kind %v), want suspended or expired", out.Err, k)
+	}
+	if msg := realtime.Describe(out.Err); strings.Contains(msg, "password") || !strings.Contains(msg, "Sign in again") {
+		t.Errorf("reason %q must tell to sign in again, not blame the password", msg)
+	}
+	if len(out.Unsent) != 1 {
+		t.Errorf("unsent = %d messages, want the 1 typed while it could not be sent", len(out.Unsent))
+	}
+	t.Logf("signed out: %s", realtime.Describe(out.Err))
+}
+
+// adminREST calls the REST API as the server's admin.
+func adminREST(t *testing.T, srv *devserver.Server, method, path, body string) {
+	t.Helper()
+	base, _ := realtime.ParseServerURL(srv.URL)
+	tok, err := realtime.NewREST(base, nil).Login(context.Background(), srv.AdminEmail, srv.AdminPassword, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: HTTP %d", method, path, resp.StatusCode)
 	}
 }

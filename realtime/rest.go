@@ -85,6 +85,13 @@ func (r *REST) Login(ctx context.Context, email, password, otp string) (Tokens, 
 // Refresh trades a refresh token for new tokens. The old one is dead after.
 func (r *REST) Refresh(ctx context.Context, refreshToken string) (Tokens, error) {
 	t, err := r.tokens(ctx, "/auth/refresh", map[string]string{"refresh_token": refreshToken, "mode": "json"})
+	switch KindOf(err) {
+	case KindInvalidCredentials, KindSessionExpired:
+		// Directus says INVALID_CREDENTIALS for a revoked or expired refresh
+		// token and for a suspended user: not the person's typing.
+		return Tokens{}, &Error{Kind: KindSessionExpired, Code: "INVALID_CREDENTIALS",
+			Msg: "Your session is no longer valid (it was ended on the server, it expired, or the account was suspended). Sign in again.", Err: err}
+	}
 	if err != nil {
 		return Tokens{}, fmt.Errorf("refresh: %w", err)
 	}
