@@ -3,7 +3,6 @@ package realtime
 import (
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Kind classifies what went wrong in words the UI can show.
@@ -80,11 +79,7 @@ func serverError(code, message string) *Error {
 	case "INVALID_CREDENTIALS":
 		e.Kind, e.Msg = KindInvalidCredentials, "Wrong email or password."
 	case "INVALID_OTP":
-		if message != "" && strings.Contains(strings.ToLower(message), "required") {
-			e.Kind, e.Msg = KindOTPRequired, "This account uses two-factor authentication: enter the one-time code."
-		} else {
-			e.Kind, e.Msg = KindInvalidOTP, "The one-time code is wrong or has expired."
-		}
+		e.Kind, e.Msg = KindInvalidOTP, "The one-time code is wrong or has expired."
 	case "USER_SUSPENDED":
 		e.Kind, e.Msg = KindUserSuspended, "This account is suspended. Ask the server's administrator."
 	case "TOKEN_EXPIRED", "INVALID_TOKEN":

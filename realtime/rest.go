@@ -76,6 +76,11 @@ func (r *REST) Login(ctx context.Context, email, password, otp string) (Tokens, 
 		body["otp"] = otp
 	}
 	t, err := r.tokens(ctx, "/auth/login", body)
+	if otp == "" && isCode(err, "INVALID_OTP") {
+		// Directus answers a missing code like a wrong one: ask for it.
+		return Tokens{}, &Error{Kind: KindOTPRequired, Code: "INVALID_OTP",
+			Msg: "This account uses two-factor authentication: enter the one-time code."}
+	}
 	if err != nil {
 		return Tokens{}, fmt.Errorf("sign in: %w", err)
 	}
