@@ -60,3 +60,12 @@ package:
 ## into a temporary prefix and launch it under Xvfb -> docs/package-login.png
 check-packages:
 	bash scripts/check-packages.sh docs/package-login.png
+
+.PHONY: bench
+
+## bench: measure against the pinned Directus (latency, burst, 100,000-message history, the real
+## app under Xvfb) and write docs/benchmarks.md; the first run also fills the history (~5 min)
+bench:
+	go run ./cmd/devserver install
+	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash scripts/with-keyring.sh \
+		go run ./cmd/bench $(BENCHFLAGS)

@@ -1,0 +1,382 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"directuschat/bench"
+)
+
+// metric is one row of the results table.
+type metric struct {
+	key    string // stable, for before/after
+	group  string
+	name   string
+	value  float64
+	unit   string // "ms", "MB", "%", "/s", "s", "" (count), "bool"
+	target string
+	ok     *bool // nil: no target
+	note   string
+}
+
+func yes(b bool) *bool { return &b }
+
+func (m metric) show(v float64) string {
+	switch m.unit {
+	case "bool":
+		if v != 0 {
+			return "yes"
+		}
+		return "**no**"
+	case "ms":
+		if v < 10 {
+			return fmt.Sprintf("%.2f ms", v)
+		}
+		return fmt.Sprintf("%.0f ms", v)
+	case "MB":
+		return fmt.Sprintf("%.1f MB", v)
+	case "%":
+		return fmt.Sprintf("%.2f %%", v)
+	case "s":
+		return fmt.Sprintf("%.1f s", v)
+	case "/s":
+		return fmt.Sprintf("%.0f /s", v)
+	}
+	return fmt.Sprintf("%.0f", v)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func kbToMB(kb int64) float64 { return float64(kb) / 1024 }
+
+func metrics(r *Report) []metric {
+	var ms []metric
+	add := func(m metric) { ms = append(ms, m) }
+	if l := r.Latency; l != nil {
+		g := fmt.Sprintf("1. Delivery latency (%d messages at %.0f/s)", l.Messages, l.Rate)
+		add(metric{key: "lat.app.p50", group: g, name: "send → applied to the app's timeline, p50", value: l.App.P50, unit: "ms"})
+		add(metric{key: "lat.app.p99", group: g, name: "… p99", value: l.App.P99, unit: "ms"})
+		add(metric{key: "lat.app.max", group: g, name: "… max", value: l.App.Max, unit: "ms"})
+		add(metric{key: "lat.bare.p50", group: g, name: "send → bare WebSocket client, p50 (subscribed before / after the app)", value: l.BareBefore.P50, unit: "ms", note: fmt.Sprintf("%.2f / %.2f ms", l.BareBefore.P50, l.BareAfter.P50)})
+		add(metric{key: "lat.bare.p99", group: g, name: "… p99", value: l.BareBefore.P99, unit: "ms", note: fmt.Sprintf("%.2f / %.2f ms", l.BareBefore.P99, l.BareAfter.P99)})
+		add(metric{key: "lat.over.p50", group: g, name: "app's overhead (per message, vs the bare clients' mean), p50", value: l.Overhead.P50, unit: "ms", target: "< 1 ms", ok: yes(l.Overhead.P50 < 1)})
+		add(metric{key: "lat.over.p99", group: g, name: "app's overhead, p99", value: l.Overhead.P99, unit: "ms", target: "< 5 ms", ok: yes(l.Overhead.P99 < 5)})
+		add(metric{key: "lat.missing", group: g, name: "messages not seen by all three clients", value: float64(l.Missing), target: "0", ok: yes(l.Missing == 0)})
+	}
+	burst := func(b *bench.Burst, key, g string) {
+		add(metric{key: key + ".create", group: g, name: "created / sent within", value: b.CreateWindow, unit: "s", target: "≈ 1 s", ok: yes(b.CreateWindow < 2)})
+		add(metric{key: key + ".ok", group: g, name: "all arrived, once, in the server's order", value: b2f(b.Arrived == b.Messages && b.Duplicates == 0 && b.InOrder), unit: "bool", target: "yes", ok: yes(b.Arrived == b.Messages && b.Duplicates == 0 && b.InOrder), note: fmt.Sprintf("%d arrived, %d duplicates, in order: %v", b.Arrived, b.Duplicates, b.InOrder)})
+		add(metric{key: key + ".applied", group: g, name: "first sent → all in the timeline", value: b.AllApplied, unit: "s"})
+		add(metric{key: key + ".refresh", group: g, name: "list refreshes, most in any 1 s", value: float64(b.UI.MaxRefreshesPerSec), unit: "/s", target: "≤ 60 /s", ok: yes(b.UI.MaxRefreshesPerSec <= 61), note: fmt.Sprintf("%d in all", b.UI.Refreshes)})
+		add(metric{key: key + ".stretch", group: g, name: "longest busy stretch of the UI thread", value: b.UI.MaxStretch, unit: "ms", target: "≤ 50 ms", ok: yes(b.UI.MaxStretch <= 50)})
+		add(metric{key: key + ".busy", group: g, name: "UI thread busy in all", value: b.UI.BusyMS, unit: "ms", note: fmt.Sprintf("%d dispatches, p50 %.2f ms, p99 %.2f ms", b.UI.Dispatches, b.UI.Fn.P50, b.UI.Fn.P99)})
+	}
+	if b := r.Burst; b != nil {
+		burst(b, "burst", fmt.Sprintf("2. Burst from the real Directus (%d messages, %d bulk REST requests 50 ms apart by %d users)", b.Messages, b.Requests, b.Senders))
+	}
+	if b := r.Burst1s; b != nil {
+		burst(b, "burst1s", fmt.Sprintf("2b. Burst of %d messages within 1 s from a scripted stand-in server (one create event each)", b.Messages))
+	}
+	hist := func(h *bench.History, key, who string) {
+		g := fmt.Sprintf("3. Big history (%d messages stored) — %s", h.Stored, who)
+		if len(h.SignIns) > 0 {
+			first := h.SignIns[0]
+			var all []float64
+			for _, s := range h.SignIns {
+				all = append(all, s.AuthOKToAppliedMS)
+			}
+			add(metric{key: key + ".authok.first", group: g, name: "\"auth ok\" → newest page applied, first sign-in", value: first.AuthOKToAppliedMS, unit: "ms", target: "< 300 ms", ok: yes(first.AuthOKToAppliedMS < 300),
+				note: fmt.Sprintf("me %.1f + permissions %.1f + socket (dial, auth, subscribe, page) %.1f ms, then to applied", first.MeMS, first.PermsMS, first.SocketMS)})
+			add(metric{key: key + ".authok.median", group: g, name: fmt.Sprintf("… median of %d sign-ins", len(all)), value: median(all), unit: "ms", target: "< 300 ms", ok: yes(median(all) < 300)})
+			add(metric{key: key + ".login", group: g, name: "sign-in request (POST /auth/login), first", value: first.LoginMS, unit: "ms"})
+		}
+		add(metric{key: key + ".page", group: g, name: "older page: asked → applied, p50", value: h.Page.P50, unit: "ms", note: fmt.Sprintf("p99 %.1f ms, %d pages, %.1f s in all", h.Page.P99, h.Pages, h.PagingS)})
+		add(metric{key: key + ".heap", group: g, name: fmt.Sprintf("Go heap in use after paging back to %d messages", h.Loaded), value: h.HeapInuse, unit: "MB", target: "< 30 MB", ok: yes(h.HeapInuse < 30), note: fmt.Sprintf("%.1f MB before signing in; %.1f MB live (HeapAlloc)", h.Baseline, h.HeapAlloc)})
+		if h.HeapIdle > 0 {
+			add(metric{key: key + ".heap.idle", group: g, name: "… a minute later, idle (Fyne's renderer cache expired)", value: h.HeapIdle, unit: "MB", target: "< 30 MB", ok: yes(h.HeapIdle < 30)})
+		}
+	}
+	if r.Model != nil {
+		hist(r.Model, "hist.model", "the app's model (realtime + timeline)")
+	}
+	if r.UI != nil {
+		hist(r.UI, "hist.ui", "the app (ui.App, test driver)")
+		if r.UI.UI != nil {
+			add(metric{key: "hist.ui.stretch", group: ms[len(ms)-1].group, name: "longest UI-thread stretch while paging", value: r.UI.UI.MaxStretch, unit: "ms", target: "≤ 50 ms", ok: yes(r.UI.UI.MaxStretch <= 50)})
+		}
+	}
+	if a := r.App; a != nil {
+		g := "4. The real app under Xvfb"
+		if a.GL != "" {
+			g += " (" + a.GL + ")"
+		}
+		if len(a.StartToLogin) > 0 {
+			add(metric{key: "app.start.cold", group: g, name: "process start → login window mapped, first start (empty HOME)", value: a.StartToLogin[0], unit: "ms"})
+			if len(a.StartToLogin) > 1 {
+				add(metric{key: "app.start.warm", group: g, name: fmt.Sprintf("… median of the next %d", len(a.StartToLogin)-1), value: median(a.StartToLogin[1:]), unit: "ms"})
+			}
+		}
+		if a.SignInToChat > 0 {
+			add(metric{key: "app.signin", group: g, name: "typed sign-in: Return → chat window", value: a.SignInToChat, unit: "ms", note: fmt.Sprintf("newest page through the socket after %.0f ms", a.SignInToPage)})
+		}
+		if len(a.RememberedToChat) > 0 {
+			add(metric{key: "app.remembered", group: g, name: "remembered session: process start → chat window, median", value: median(a.RememberedToChat), unit: "ms", note: fmt.Sprintf("each: %s ms; window mapped at %s ms; newest page from the server through the socket at %s ms", joinF(a.RememberedToChat), joinF(a.RememberedMapped), joinF(a.RememberedToPage))})
+		} else if a.RememberedNote != "" {
+			add(metric{key: "app.remembered", group: g, name: "remembered session: process start → chat window", unit: "bool", note: "not measured: " + a.RememberedNote})
+		}
+		memNote := func(s bench.Smaps) string {
+			return fmt.Sprintf("PSS %.1f MB (anonymous %.1f); private clean+dirty %.1f MB (with the GL driver's libraries no other process maps); RSS %.1f MB",
+				kbToMB(s.Pss), kbToMB(s.PssAnon), kbToMB(s.Private()), kbToMB(s.Rss))
+		}
+		add(metric{key: "app.login.anon", group: g, name: "private anonymous memory at the login window", value: kbToMB(a.LoginMem.Anonymous), unit: "MB", note: memNote(a.LoginMem)})
+		add(metric{key: "app.signedin.anon", group: g, name: "… signed in, newest page", value: kbToMB(a.SignedInMem.Anonymous), unit: "MB", note: memNote(a.SignedInMem)})
+		add(metric{key: "app.loaded.anon", group: g, name: fmt.Sprintf("… with %d messages loaded (target %d), 3 s after the last page", a.Loaded, a.Target), value: kbToMB(a.Mem.Anonymous), unit: "MB", target: "< 80 MB", ok: yes(a.Loaded >= a.Target && kbToMB(a.Mem.Anonymous) < 80), note: memNote(a.Mem)})
+		if a.MemIdle.Rss > 0 {
+			add(metric{key: "app.idle.anon", group: g, name: "… the same after two idle minutes", value: kbToMB(a.MemIdle.Anonymous), unit: "MB", target: "< 80 MB", ok: yes(a.Loaded >= a.Target && kbToMB(a.MemIdle.Anonymous) < 80), note: memNote(a.MemIdle)})
+		}
+		add(metric{key: "app.loaded.pss", group: g, name: "PSS with them loaded", value: kbToMB(a.Mem.Pss), unit: "MB"})
+		if a.GoHeap.Line != "" {
+			add(metric{key: "app.goheap", group: g, name: "Go heap live after the last GC (gctrace), messages loaded", value: a.GoHeap.LiveMB, unit: "MB", target: "< 30 MB", ok: yes(a.Loaded >= a.Target && a.GoHeap.LiveMB < 30),
+				note: fmt.Sprintf("that GC ran %.0f s before; heap goal %.0f MB", a.GoHeap.AgoS, a.GoHeap.GoalMB)})
+		}
+		if a.GoHeapIdle.Line != "" && a.GoHeapIdle.Line != a.GoHeap.Line {
+			add(metric{key: "app.goheap.idle", group: g, name: "… after two idle minutes", value: a.GoHeapIdle.LiveMB, unit: "MB", target: "< 30 MB", ok: yes(a.Loaded >= a.Target && a.GoHeapIdle.LiveMB < 30),
+				note: fmt.Sprintf("that GC ran %.0f s before", a.GoHeapIdle.AgoS)})
+		}
+		if len(a.PageGaps) > 0 {
+			add(metric{key: "app.pagegap.last", group: g, name: "time between older pages while scrolling back, last 1,000 messages", value: a.PageGaps[len(a.PageGaps)-1], unit: "ms",
+				note: fmt.Sprintf("per 1,000 messages: %s ms; %.0f s and %d wheel clicks in all", joinF(a.PageGaps), a.ScrollS, a.Wheel)})
+		}
+		idle := func(key, name string, i Idle) {
+			add(metric{key: key, group: g, name: name, value: i.Pct, unit: "%", target: "< 1 %", ok: yes(i.Pct < 1), note: i.String()})
+		}
+		idle("app.idle.login", "idle CPU at the login window", a.LoginIdle)
+		idle("app.idle", "idle CPU signed in, messages loaded, window focused", a.Idle)
+		idle("app.idle.unfocused", "… another window focused", a.IdleUnfocused)
+	}
+	return ms
+}
+
+func joinF(xs []float64) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprintf("%.0f", x)
+	}
+	return strings.Join(s, ", ")
+}
+
+func status(m metric) string {
+	switch {
+	case m.ok == nil:
+		return ""
+	case *m.ok:
+		return "✅"
+	default:
+		return "❌"
+	}
+}
+
+// renderTable is the results table (markdown; also readable as text).
+func renderTable(r *Report, prev *Report) string {
+	var b strings.Builder
+	before := map[string]metric{}
+	if prev != nil {
+		for _, m := range metrics(prev) {
+			before[m.key] = m
+		}
+	}
+	group := ""
+	fmt.Fprintf(&b, "| Measure | Result | Target | | Before (%s) |\n|---|---|---|---|---|\n", prevLabel(prev))
+	for _, m := range metrics(r) {
+		if m.group != group {
+			group = m.group
+			fmt.Fprintf(&b, "| **%s** | | | | |\n", group)
+		}
+		val := m.show(m.value)
+		if m.unit == "bool" && m.note != "" && m.value == 0 && m.ok == nil {
+			val = "—"
+		}
+		if m.note != "" {
+			val += " <br><sub>" + m.note + "</sub>"
+		}
+		was := ""
+		if p, ok := before[m.key]; ok {
+			was = p.show(p.value)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", m.name, val, m.target, status(m), was)
+	}
+	return b.String()
+}
+
+func prevLabel(prev *Report) string {
+	if prev == nil {
+		return "no earlier run"
+	}
+	return prev.Commit + ", " + prev.Date
+}
+
+func renderDoc(r *Report, prev *Report, table string) string {
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\n")
+	b.WriteString("Written by `make bench` (`go run ./cmd/bench`): the app against the pinned, real Directus on this\n")
+	b.WriteString("machine's loopback. Every number is what one run measured; see [how it is measured](#how-it-is-measured)\n")
+	b.WriteString("and [reproduce](#reproduce). The \"Before\" column is the previous run recorded in this file.\n\n")
+	fmt.Fprintf(&b, "- **Date:** %s, commit `%s`\n", r.Date, r.Commit)
+	fmt.Fprintf(&b, "- **Machine:** %s, %d cores, %s, %s, %s, %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.Memory, r.Machine.OS, r.Machine.Kernel, r.Machine.Go)
+	if r.Machine.GL != "" {
+		fmt.Fprintf(&b, "- **GL (Xvfb):** %s\n", r.Machine.GL)
+	}
+	fmt.Fprintf(&b, "- **Directus:** %s (SQLite, on the same machine)\n", r.Directus)
+	fmt.Fprintf(&b, "- **Load average (1, 5, 15 min) as each scenario started:** %s\n", strings.Join(r.Loads, "; "))
+	b.WriteString("  The machine is shared (CI jobs, other work): latencies and start times move with the load.\n")
+	if r.Populated != nil {
+		p := r.Populated
+		how := fmt.Sprintf("inserted over REST in bulk requests of %d, which took %s", p.Chunk, p.Took.Round(1e9))
+		if p.Inserted == 0 {
+			how = fmt.Sprintf("from the cached data directory (filling it took %s, bulk requests of %d)", p.Took.Round(1e9), p.Chunk)
+		}
+		fmt.Fprintf(&b, "- **Big history:** %d messages, %s\n", p.Messages, how)
+	}
+	if len(r.Errors) > 0 {
+		b.WriteString("\n**Failures in this run:**\n\n")
+		for _, e := range r.Errors {
+			fmt.Fprintf(&b, "- %s\n", strings.ReplaceAll(e, "\n", " "))
+		}
+	}
+	b.WriteString("\n## Results\n\n")
+	b.WriteString(table)
+
+	heap := func(h *bench.History, title string) {
+		if h == nil || len(h.Top) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n### Heap profile: %s\n\n", title)
+		fmt.Fprintf(&b, "In use after paging back to %d messages (`go tool pprof -top -sample_index=inuse_space`), by function:\n\n", h.Loaded)
+		b.WriteString("| flat | flat% | cum | function |\n|---|---|---|---|\n")
+		for _, e := range h.Top[:min(10, len(h.Top))] {
+			fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", e.Flat, e.FlatPct, e.Cum, e.Where)
+		}
+		if len(h.TopApp) > 0 {
+			b.WriteString("\nthe app's own calls, by cumulative space (`-cum -lines`):\n\n| cum | line |\n|---|---|\n")
+			for _, e := range h.TopApp {
+				fmt.Fprintf(&b, "| %s | `%s` |\n", e.Cum, e.Where)
+			}
+		}
+		if len(h.TopIdle) > 0 {
+			b.WriteString("\na minute later, idle (what stays):\n\n| flat | flat% | cum | function |\n|---|---|---|---|\n")
+			for _, e := range h.TopIdle[:min(10, len(h.TopIdle))] {
+				fmt.Fprintf(&b, "| %s | %s | %s | `%s` |\n", e.Flat, e.FlatPct, e.Cum, e.Where)
+			}
+		}
+		if len(h.TopLines) > 0 {
+			b.WriteString("\nby line (`-lines`):\n\n| flat | flat% | line |\n|---|---|---|\n")
+			for _, e := range h.TopLines[:min(10, len(h.TopLines))] {
+				fmt.Fprintf(&b, "| %s | %s | `%s` |\n", e.Flat, e.FlatPct, e.Where)
+			}
+		}
+	}
+	if r.App != nil && len(r.App.Notes) > 0 {
+		b.WriteString("\n**Notes on the app run:** " + strings.Join(r.App.Notes, "; ") + "\n")
+	}
+	heap(r.Model, "the app's model (realtime + timeline)")
+	heap(r.UI, "the app (ui.App on the test driver)")
+
+	if d := r.Diag; d != nil {
+		b.WriteString("\n### Diagnosis: CPU profiles of the real app\n\n")
+		b.WriteString("The app built with a profiling hook added at build time (`go build -overlay`, no source change;\n")
+		b.WriteString("`-only diagnose`), under Xvfb as above. Functions of the app and of Fyne by cumulative CPU time:\n")
+		for _, ph := range d.Phases {
+			fmt.Fprintf(&b, "\n**%s** — %s\n\n| cum | cum%% | function |\n|---|---|---|\n", ph.Name, ph.CPU)
+			for _, e := range ph.Top {
+				fmt.Fprintf(&b, "| %s | %s | `%s` |\n", e.Cum, e.CumPct, e.Where)
+			}
+			if len(ph.Flat) > 0 {
+				b.WriteString("\nflat: ")
+				var fs []string
+				for _, e := range ph.Flat[:min(8, len(ph.Flat))] {
+					fs = append(fs, fmt.Sprintf("`%s` %s", e.Where, e.FlatPct))
+				}
+				b.WriteString(strings.Join(fs, ", ") + "\n")
+			}
+		}
+	}
+	if r.Benchstat != "" {
+		b.WriteString("\n### Micro-benchmarks (benchstat")
+		if prev != nil && prev.Micro != "" {
+			fmt.Fprintf(&b, ", before = %s", prevLabel(prev))
+		}
+		b.WriteString(")\n\n```\n")
+		b.WriteString(strings.TrimSpace(r.Benchstat))
+		b.WriteString("\n```\n")
+	}
+	b.WriteString(methodText)
+	data, _ := json.MarshalIndent(r, "", " ")
+	b.WriteString("\n<!-- bench-data\n")
+	b.Write(data)
+	b.WriteString("\n-->\n")
+	return b.String()
+}
+
+const methodText = `
+## How it is measured
+
+1. **Delivery latency** (` + "`ui/app_bench_test.go`" + `, BenchmarkDeliveryLatency). Kevin, on a bare socket in the same
+   process, creates messages at a steady rate over the WebSocket; each send time is kept by id (monotonic
+   clock). Ada is the real ` + "`ui.App`" + ` on Fyne's test driver, signed in through its login form: the session,
+   the pump with its frame pacing, the chat view's apply, the timeline and the list binding are the app's
+   own code. A message counts as applied when the timeline's change listener sees it (after the list's
+   binding was notified). Two bare gorilla/websocket clients (auth + the same subscription, nothing else)
+   time the raw frame before decoding. Directus serves subscribers one after another, each with its own
+   query, so one bare client subscribes before the app and one after; the app's overhead is, per
+   message, its time minus the mean of the two.
+2. **Burst** (BenchmarkBurst). 20 bulk REST requests of 50 messages, one every 50 ms, from three users
+   (Kevin, Grace, the admin), while Ada's app is signed in. SQLite Directus on this machine creates (and
+   publishes) only a few hundred messages a second, so the burst reaches the app over several seconds;
+   BenchmarkBurstScripted therefore also plays 1,000 create events within one second from a stand-in
+   server (` + "`bench/scripted.go`" + `) to the same real app. Every function the app dispatches to the UI
+   thread is timed; stretches are dispatched functions less than 1 ms apart; list refreshes are the list
+   binding's change notifications. The order is checked against the server's (date_created, id).
+3. **Big history** (BenchmarkHistoryModel in ` + "`realtime/history_bench_test.go`" + `, BenchmarkHistoryUI). A
+   Directus with 100,000 messages (kept in ` + "`.devserver/data/bench-history-<version>`" + ` between runs). Sign-in
+   is split with a tracing HTTP transport: "auth ok" is the end of POST /auth/login; "applied" is the
+   first change of the timeline. Five sign-ins in a row, each a new session; the first is what a person
+   waits for after the server has been idle. Then older pages (50 each) until 10,000 more are loaded: the
+   model asks with LoadOlder, the app is scrolled to the top again and again (the list asks itself). Heap
+   after two GCs (` + "`runtime.ReadMemStats`" + ` HeapInuse), profile with MemProfileRate 32 KiB.
+4. **The real app** (` + "`cmd/bench/app.go`" + `). ` + "`go build`" + `, then under ` + "`xvfb-run`" + ` (Mesa llvmpipe) and a D-Bus session
+   with an unlocked gnome-keyring. Window mapping and title changes are read from X events (` + "`xev`" + `), not
+   polled. Sign-in is typed with xdotool, with Remember me ticked; older messages are loaded with the mouse
+   wheel over the list, as a reader does, and counted at a pass-through proxy that reads the server's
+   WebSocket frames. Memory from ` + "`/proc/PID/smaps_rollup`" + ` (private = Private_Clean + Private_Dirty);
+   CPU from ` + "`/proc/PID/stat`" + ` utime+stime. The remembered session is the app started again with the same
+   HOME and keyring, without flags.
+
+The Fyne test driver does not paint: scenarios 1–3 do not include GL drawing, which the real window does
+on its own thread after each change; scenario 4 includes everything.
+
+## Reproduce
+
+` + "```sh" + `
+make bench                                   # all scenarios, writes this file (~10 min; first run +5 min to fill the history)
+go run ./cmd/bench -only latency,burst -no-write
+go test -run xxx -bench . -benchtime 1x ./ui ./realtime ./timeline   # the benchmarks alone (they start their own Directus)
+go tool pprof -top -sample_index=inuse_space .devserver/bench/<time>/heap-model.pprof
+` + "```" + `
+`
