@@ -36,7 +36,7 @@ const keyringTimeout = 5 * time.Second
 // notifications, the unread count and the remembered session.
 type desktopState struct {
 	tray      desktop.App // nil when the driver has no tray API (tests)
-	trayShown bool        // a tray host exists: closing hides to the tray
+	trayShown bool        // a tray host shows our icon: closing hides to the tray
 	hidden    bool        // the window was closed to the tray
 	focused   bool
 	unread    int
@@ -82,7 +82,11 @@ func (u *App) startDesktop() {
 	u.fyne.Lifecycle().SetOnStopped(u.saveWindowSize)
 
 	if d, ok := u.fyne.(desktop.App); ok {
+		// Fyne starts the tray only if it is set up before the app runs, so
+		// set it now; whether a tray host will show it is learnt below and
+		// only decides what closing the window does.
 		u.desk.tray = d
+		u.refreshTray()
 		hasTray := u.cfg.HasTray
 		if hasTray == nil {
 			hasTray = notify.HasTray
@@ -93,9 +97,7 @@ func (u *App) startDesktop() {
 			ok := hasTray(ctx)
 			u.cfg.Dispatch(func() {
 				u.desk.trayShown = ok
-				if ok {
-					u.refreshTray()
-				} else {
+				if !ok {
 					u.log.Info("no system tray on this desktop: closing the window quits")
 				}
 			})
@@ -176,7 +178,7 @@ func (u *App) refreshTitle() {
 // refreshTray sets the tray icon for the state (unread, offline, online)
 // and rebuilds its menu.
 func (u *App) refreshTray() {
-	if u.desk.tray == nil || !u.desk.trayShown {
+	if u.desk.tray == nil {
 		return
 	}
 	icon := assets.TrayOffline
