@@ -8,7 +8,7 @@ set -euo pipefail
 bin="${1:?path to the built app}"
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export HOME="$(mktemp -d)" LANG=en_US.UTF-8
-python3 "$dir/watcher.py" 8 &
+/usr/bin/python3 "$dir/watcher.py" 8 &  # Debian's python3-dbus and python3-gi
 watcher=$!
 sleep 1
 "$bin" >"$HOME/app.log" 2>&1 &
