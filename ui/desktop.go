@@ -189,6 +189,7 @@ func (u *App) refreshTray() {
 	case u.chat.state.State == realtime.StateOnline:
 		icon = assets.TrayOnline
 	}
+	u.log.Debug("tray", "icon", icon.Name(), "unread", u.desk.unread)
 	u.desk.tray.SetSystemTrayIcon(icon)
 
 	open := fyne.NewMenuItem("Open Directus Chat", u.showWindow)

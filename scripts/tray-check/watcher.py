@@ -35,8 +35,9 @@ def dump():
         obj = bus.get_object(sender, path)
         props = dbus.Interface(obj, dbus.PROPERTIES_IFACE).GetAll("org.kde.StatusNotifierItem")
         pix = props.get("IconPixmap", [])
+        import hashlib
         print("item", "Title=%s Status=%s IconPixmap=%s Menu=%s" % (props.get("Title"), props.get("Status"),
-              [(int(p[0]), int(p[1])) for p in pix], props.get("Menu")), flush=True)
+              [(int(p[0]), int(p[1]), hashlib.md5(bytes(p[2])).hexdigest()[:8]) for p in pix], props.get("Menu")), flush=True)
         menu = bus.get_object(sender, props["Menu"])
         rev, layout = dbus.Interface(menu, "com.canonical.dbusmenu").GetLayout(0, -1, [])
         def walk(node, depth=0):
