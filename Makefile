@@ -34,7 +34,8 @@ test: lint
 
 ## unit: the tests that need no server or display
 unit:
-	go test -race -count=1 -short ./timeline/ ./realtime/
+	go test -race -count=1 ./timeline/ ./store/ ./notify/
+	go test -race -count=1 -run 'Garbage|Silent|Pings|SelfSigned|PlainHTTP|IntegerKeys|WebSocketURL|Decode' ./realtime/
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
