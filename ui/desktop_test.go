@@ -105,6 +105,8 @@ func newDesktopApp(t *testing.T, a fyne.App, server string, keys *remember.Store
 	return u, th
 }
 
+// endSession closes the app's session, running the UI thread until it has
+// ended (the pump delivers its last batch).
 func endSession(t *testing.T, u *App, th *uiThread) {
 	if u.chat == nil {
 		return

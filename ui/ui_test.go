@@ -53,25 +53,7 @@ func newTestApp(t *testing.T, server string) (*App, *uiThread) {
 	u := New(a, Config{Server: server, Dispatch: th.dispatch, Logger: quiet()})
 	u.Window().Resize(fyne.NewSize(480, 640))
 	u.Window().Show()
-	t.Cleanup(func() {
-		if u.chat != nil {
-			s := u.chat.session
-			go s.Close()
-			// Keep running the UI thread until the session has ended.
-			deadline := time.After(10 * time.Second)
-			for {
-				select {
-				case fn := <-th.fns:
-					fn()
-				case <-s.Done():
-					return
-				case <-deadline:
-					t.Error("the session did not end")
-					return
-				}
-			}
-		}
-	})
+	t.Cleanup(func() { endSession(t, u, th) })
 	return u, th
 }
 
