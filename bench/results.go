@@ -72,7 +72,13 @@ type SignIn struct {
 	// page applied to the timeline; TotalMS from the start of Connect.
 	AuthOKToAppliedMS float64 `json:"auth_ok_to_applied_ms"`
 	TotalMS           float64 `json:"total_ms"`
-	FirstPage         int     `json:"first_page"` // messages in it
+	ConnectToApplied  float64 `json:"connect_to_applied_ms"` // Connect returned → page applied
+	FirstPage         int     `json:"first_page"`            // messages in it
+	// UI thread, from Connect's return to the page applied (the app only):
+	// functions run and their total and longest time.
+	UIFns    int     `json:"ui_fns,omitempty"`
+	UIBusyMS float64 `json:"ui_busy_ms,omitempty"`
+	UIMaxMS  float64 `json:"ui_max_ms,omitempty"`
 }
 
 // HeapEntry is one line of a heap profile's top list.

@@ -34,7 +34,7 @@ const (
 	EnvHistoryN   = "BENCH_HISTORY_N"   // messages in the big history [100000]
 	EnvOut        = "BENCH_OUT"         // directory for JSON results and profiles
 	EnvMessages   = "BENCH_MESSAGES"    // messages in the latency run [500]
-	EnvRate       = "BENCH_RATE"        // messages per second in the latency run [50]
+	EnvRate       = "BENCH_RATE"        // messages per second in the latency run [20]
 	EnvPageBack   = "BENCH_PAGE_BACK"   // messages to page back through [10000]
 )
 

@@ -117,6 +117,7 @@ func SplitSignIn(t *Tracer, connectStart, connectEnd, applied time.Time, firstPa
 		s.AuthOKToAppliedMS = MS(applied.Sub(authOK))
 	}
 	s.TotalMS = MS(applied.Sub(connectStart))
+	s.ConnectToApplied = MS(applied.Sub(connectEnd))
 	s.FirstPage = firstPage
 	return s
 }

@@ -74,7 +74,7 @@ linux() {
   rm -f "$out"
   # --executable names the binary (and the desktop entry's Exec) directus-chat
   # instead of the module name; it does not exist yet, so fyne builds it.
-  (cd "$src" && "$fyne" package -os linux --release --executable directus-chat)
+  (cd "$src" && "$fyne" package -os linux --release --tags no_animations --executable directus-chat)
   mv "$src/Directus Chat.tar.xz" "$out"
   echo "package: $out"
 }
@@ -89,7 +89,7 @@ windows() {
   # fyne builds once, embeds the icon, manifest and version info
   # (fyne.syso), builds again with -H=windowsgui and names it after the app.
   (cd "$src" && CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
-    "$fyne" package -os windows --release --executable directus-chat.exe)
+    "$fyne" package -os windows --release --tags no_animations --executable directus-chat.exe)
   mv "$src/Directus Chat.exe" "$out"
   echo "package: $out"
 }

@@ -116,22 +116,24 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 }
 
 // pump carries session events onto the UI thread, one batch per frame at
-// most: while a batch is being applied, later events pile up in the
-// session's queue and arrive together.
+// most: an event after a quiet spell is applied at once; one that follows
+// the last batch within a frame waits for the frame's end, with whatever
+// else arrives meanwhile (and while a batch is being applied, later events
+// pile up in the session's queue and arrive together).
 func (u *App) pump(s *realtime.Session, c *chatView) {
-	var last time.Time
+	var last time.Time // when the last batch was handed to the UI thread
 	for batch := range s.Events() {
 		if wait := u.frame - time.Since(last); wait > 0 {
 			time.Sleep(wait) // frame pacing, not synchronisation
 			batch = append(batch, drainReady(s.Events())...)
 		}
+		last = time.Now()
 		done := make(chan struct{})
 		u.cfg.Dispatch(func() {
 			defer close(done)
 			c.apply(batch)
 		})
 		<-done
-		last = time.Now()
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -45,7 +44,7 @@ func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatV
 	c := &chatView{app: u, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
-	c.list = widget.NewListWithData(c.data, newMessageRow, c.bindRow)
+	c.list = widget.NewListWithData(c.data, c.heights.newRow, c.bindRow)
 	c.list.OnSelected = func(id widget.ListItemID) {
 		c.list.Unselect(id)
 		if id < c.tl.Len() {
@@ -59,7 +58,9 @@ func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatV
 	c.reconnect = widget.NewButton("Reconnect now", func() { c.session.ReconnectNow() })
 	c.reconnect.Hide()
 	user := s.User()
-	who := widget.NewLabelWithStyle(fmt.Sprintf("%s · %s", displayName(user), s.Server().Host), fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
+	// Plain style: every text style Fyne draws loads its own copy of the
+	// emoji font (about 5 MB of heap), and italic would be used only here.
+	who := widget.NewLabel(fmt.Sprintf("%s · %s", displayName(user), s.Server().Host))
 	who.Truncation = fyne.TextTruncateEllipsis
 	logout := widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), u.logout)
 	logout.Importance = widget.LowImportance
@@ -219,8 +220,12 @@ func (c *chatView) keepPlace(oldestBefore realtime.Message) {
 	if n == 0 || n == c.tl.Len() {
 		return
 	}
-	c.heights.shift(c.list, n)
 	pad := c.list.Theme().Size(theme.SizeNamePadding)
+	// Keep the heights of the rows in view and a screenful or two around
+	// them (old indices: the rows after the n new ones).
+	first := c.heights.rowAt(c.list.GetScrollOffset(), pad, c.tl.Len()-n)
+	margin := 100
+	c.heights.shift(c.list, n, first-margin, first+margin)
 	added := c.heights.contentHeight(n, pad) + pad
 	c.list.ScrollToOffset(c.list.GetScrollOffset() + added)
 }
@@ -369,68 +374,6 @@ func (c *chatView) editMessage(e timeline.Entry) {
 	d.Show()
 }
 
-// messageRow is one message: author and time on a line, the text below,
-// wrapped to the width.
-type messageRow struct {
-	widget.BaseWidget
-	divider *widget.Label // "New messages", above the first unread one
-	author  *canvas.Text
-	meta    *canvas.Text
-	text    *widget.Label
-}
-
-func newMessageRow() fyne.CanvasObject {
-	r := &messageRow{
-		divider: widget.NewLabelWithStyle("── New messages ──", fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
-		author:  canvas.NewText("", theme.Color(theme.ColorNameForeground)),
-		meta:    canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
-		text:    widget.NewLabel(""),
-	}
-	r.author.TextStyle = fyne.TextStyle{Bold: true}
-	r.meta.TextSize = theme.CaptionTextSize()
-	r.text.Wrapping = fyne.TextWrapWord
-	r.divider.Importance = widget.HighImportance
-	r.divider.Hide()
-	r.ExtendBaseWidget(r)
-	return r
-}
-
-func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
-	header := container.NewHBox(r.author, r.meta)
-	return widget.NewSimpleRenderer(container.New(&rowLayout{}, r.divider, header, r.text))
-}
-
-// rowLayout stacks the divider (when shown), the header and the text with
-// no gaps, the text full width.
-type rowLayout struct{}
-
-func (rowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	pad := theme.Padding()
-	y := float32(0)
-	if objs[0].Visible() {
-		h := objs[0].MinSize().Height
-		objs[0].Move(fyne.NewPos(0, 0))
-		objs[0].Resize(fyne.NewSize(size.Width, h))
-		y = h
-	}
-	h := objs[1].MinSize().Height
-	objs[1].Move(fyne.NewPos(pad, y+pad/2))
-	objs[1].Resize(fyne.NewSize(size.Width-2*pad, h))
-	objs[2].Move(fyne.NewPos(0, y+h))
-	objs[2].Resize(fyne.NewSize(size.Width, size.Height-y-h))
-}
-
-func (rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var w, h float32
-	for _, o := range objs {
-		if o.Visible() {
-			m := o.MinSize()
-			w, h = max(w, m.Width), h+m.Height
-		}
-	}
-	return fyne.NewSize(w, h)
-}
-
 // nameOf is the name shown for a message's author.
 func nameOf(m realtime.Message) string {
 	if m.AuthorName != "" {
@@ -444,7 +387,6 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	it := item.(entryItem)
 	e, index := it.entry, it.index
 	r := obj.(*messageRow)
-	r.author.Text = nameOf(e.Message)
 	meta := e.Created.Local().Format("15:04")
 	switch e.Status {
 	case timeline.Pending:
@@ -455,20 +397,13 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	if e.Edited() {
 		meta += " (edited)"
 	}
-	r.meta.Text = meta
-	if e.Status == timeline.Failed {
-		r.meta.Color = theme.Color(theme.ColorNameError)
-	} else {
-		r.meta.Color = theme.Color(theme.ColorNamePlaceHolder)
-	}
-	r.author.Refresh()
-	r.meta.Refresh()
-	r.text.SetText(e.Text)
-	if e.ID == c.firstUnread {
-		r.divider.Show()
-	} else {
-		r.divider.Hide()
-	}
+	r.show(rowContent{
+		author:  nameOf(e.Message),
+		meta:    meta,
+		failed:  e.Status == timeline.Failed,
+		text:    e.Text,
+		divider: e.ID == c.firstUnread,
+	})
 	c.fitRow(index, e)
 	if index == c.tl.Len()-1 {
 		c.seen() // the newest row is being shown

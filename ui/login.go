@@ -26,7 +26,11 @@ type loginView struct {
 	otpItem  *widget.FormItem
 	form     *widget.Form
 	status   *widget.Label
-	progress *widget.ProgressBarInfinite
+	// working holds an infinite progress bar only while signing in: Fyne
+	// 2.7's ProgressBarInfinite keeps animating (repainting the window at
+	// 60 fps) when merely hidden, so it is created for each attempt and
+	// stopped and removed after.
+	working  *fyne.Container
 	signIn   *widget.Button
 	remember *widget.Check
 	busy     bool
@@ -63,14 +67,13 @@ func newLoginView(u *App, notice string) *loginView {
 	v.status = widget.NewLabel(notice)
 	v.status.Wrapping = fyne.TextWrapWord
 	v.status.Importance = widget.DangerImportance
-	v.progress = widget.NewProgressBarInfinite()
-	v.progress.Hide()
+	v.working = container.NewStack()
 
 	title := widget.NewLabelWithStyle("Directus Chat", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	subtitle := widget.NewLabelWithStyle("Sign in with your Directus account", fyne.TextAlignCenter, fyne.TextStyle{})
 	about := widget.NewButtonWithIcon("About", theme.InfoIcon(), u.showAbout)
 	about.Importance = widget.LowImportance
-	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.progress, v.status, container.NewCenter(about))
+	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.working, v.status, container.NewCenter(about))
 	// Centred vertically, full width (entries are unreadable at their
 	// minimum width), scrollable in a small window.
 	v.content = container.NewVScroll(container.NewPadded(container.NewVBox(layout.NewSpacer(), box, layout.NewSpacer())))
@@ -212,10 +215,14 @@ func (v *loginView) setBusy(busy bool) {
 	if busy {
 		v.signIn.Disable()
 		v.signIn.SetText("Signing in…")
-		v.progress.Show()
+		v.working.Objects = []fyne.CanvasObject{widget.NewProgressBarInfinite()}
 	} else {
 		v.signIn.Enable()
 		v.signIn.SetText("Sign in")
-		v.progress.Hide()
+		for _, o := range v.working.Objects {
+			o.(*widget.ProgressBarInfinite).Stop()
+		}
+		v.working.Objects = nil
 	}
+	v.working.Refresh()
 }

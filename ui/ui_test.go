@@ -196,7 +196,7 @@ func shownText(list *widget.List, s string) bool {
 				return true
 			}
 		case interface{ MinSize() fyne.Size }:
-			if r, ok := o.(*messageRow); ok && r.author.Text == s {
+			if r, ok := o.(*messageRow); ok && r.shown.author == s {
 				return true
 			}
 		}

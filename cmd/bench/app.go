@@ -35,6 +35,7 @@ type AppResult struct {
 	Target  int     `json:"target"`
 	Loaded  int     `json:"loaded"` // messages the app was given (counted at the socket)
 	ScrollS float64 `json:"scroll_s"`
+	SettleS float64 `json:"settle_s"` // after the last page, until the app was quiet
 	Wheel   int     `json:"wheel_clicks"`
 	// PageGaps is the time between consecutive older pages arriving, per
 	// 1,000 messages loaded (mean of the gaps in that stretch), in ms.
@@ -131,6 +132,31 @@ func lastGC(p *appProc) GCTrace {
 		}
 	}
 	return g
+}
+
+// settle waits until the process has used under a third of a core for two
+// seconds in a row (a page still being applied is not idle), at most max.
+func settle(ctx context.Context, pid int, max time.Duration) time.Duration {
+	start := time.Now()
+	quiet := 0
+	for time.Since(start) < max && quiet < 2 {
+		t0, err := bench.CPUTicks(pid)
+		if err != nil {
+			break
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return time.Since(start)
+		}
+		t1, _ := bench.CPUTicks(pid)
+		if t1-t0 < bench.UserHZ/3 {
+			quiet++
+		} else {
+			quiet = 0
+		}
+	}
+	return time.Since(start)
 }
 
 // appProc is one run of the app binary.
@@ -385,16 +411,27 @@ func runApp(ctx context.Context, o options, hist *bench.Env) (*AppResult, error)
 		res.Notes = append(res.Notes, "scrolling back: "+err.Error())
 	}
 	res.PageGaps = pageGaps(px.Pages())
+	_ = bench.Xdotool("mousemove", "1270", "790") // off the window: no hover effects
+	// Wheel clicks still queued may ask for a page or two more: wait until
+	// no page has come for 10 s and the app is quiet.
+	settleStart := time.Now()
+	for time.Since(settleStart) < 5*time.Minute {
+		settle(ctx, p.pid(), 2*time.Minute)
+		pages := px.Pages()
+		if len(pages) == 0 || time.Since(pages[len(pages)-1]) > 10*time.Second {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	res.SettleS = time.Since(settleStart).Seconds()
+	res.Loaded = px.Counts().Loaded()
 	shot(p, "loaded")
-	time.Sleep(3 * time.Second)
 	res.Mem, _ = bench.ReadSmaps(p.pid())
 	res.Threads = bench.Threads(p.pid())
 	fmt.Fprintf(os.Stderr, "bench: %d messages loaded: PSS %d MB, private %d MB; idle CPU for %v…\n", res.Loaded, res.Mem.Pss>>10, res.Mem.Private()>>10, o.idle)
 
 	// 4. Idle CPU, untouched: focused, then with another window focused
 	// (xev's own window stands in for another application).
-	_ = bench.Xdotool("mousemove", "1270", "790") // off the window: no hover effects
-	time.Sleep(2 * time.Second)
 	if res.Idle, err = idleCPU(ctx, p.pid(), o.idle); err != nil {
 		return res, err
 	}

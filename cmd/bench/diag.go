@@ -169,6 +169,7 @@ func runDiagnose(ctx context.Context, o options, hist *bench.Env) (*Diag, error)
 	}
 	_ = bench.Xdotool("mousemove", "1270", "790")
 	time.Sleep(2 * time.Second)
+	settle(ctx, p.pid(), 2*time.Minute)
 	if err := phase(fmt.Sprintf("idle, focused, %d messages", px.Counts().Loaded()), 20*time.Second, nil); err != nil {
 		return d, err
 	}

@@ -128,7 +128,7 @@ func run() int {
 	table := renderTable(rep, prev)
 	fmt.Println(table)
 	if !o.noWrite {
-		doc := renderDoc(rep, prev, table)
+		doc := renderDoc(rep, prev, table, readNotes(o.out))
 		if err := os.WriteFile(o.out, []byte(doc), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			return 1
@@ -537,6 +537,23 @@ func machine() Machine {
 		m.Kernel = strings.TrimSpace(string(out))
 	}
 	return m
+}
+
+// Hand-written findings live between these markers in the results file;
+// a new run keeps them.
+const notesStart, notesEnd = "<!-- notes: kept by cmd/bench -->", "<!-- /notes -->"
+
+func readNotes(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	i := bytes.Index(b, []byte(notesStart))
+	j := bytes.Index(b, []byte(notesEnd))
+	if i < 0 || j < i {
+		return ""
+	}
+	return string(b[i : j+len(notesEnd)])
 }
 
 // readPrevious reads the report embedded in the existing results file.

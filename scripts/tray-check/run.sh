@@ -3,7 +3,7 @@
 # a minimal StatusNotifierWatcher (watcher.py, python3-dbus + python3-gi)
 # records the app's StatusNotifierItem and prints its icon size and menu.
 # Usage (from the repo root, with a display):
-#   go build -o /tmp/directus-chat . && dbus-run-session -- bash scripts/tray-check/run.sh /tmp/directus-chat
+#   go build -tags no_animations -o /tmp/directus-chat . && dbus-run-session -- bash scripts/tray-check/run.sh /tmp/directus-chat
 set -euo pipefail
 bin="${1:?path to the built app}"
 dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
