@@ -2,7 +2,10 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,6 +18,7 @@ import (
 	"directuschat/remember"
 	"directuschat/store"
 	"directuschat/timeline"
+	"directuschat/winpos"
 )
 
 // Preference keys: non-secret settings only (Fyne stores them as plain JSON).
@@ -24,6 +28,8 @@ const (
 	prefRemember = "remember_me"
 	prefWidth    = "window_width"
 	prefHeight   = "window_height"
+	prefX        = "window_x" // with prefY: winpos's native coordinates
+	prefY        = "window_y"
 	prefDND      = "do_not_disturb"
 	prefTrayHint = "tray_hint_shown"
 )
@@ -44,10 +50,18 @@ type desktopState struct {
 	coalescer *notify.Coalescer
 	keyring   chan func() // keyring calls, one at a time, in order, off the UI thread
 	disk      chan func() // cache writes, in order, off the UI thread
+
+	// getPos and setPos read and move the window on the screen: winpos's
+	// Get and Set, fakes in tests (Fyne's test driver has no positions).
+	getPos func(fyne.Window) (x, y int, err error)
+	setPos func(w fyne.Window, x, y int) error
 }
 
-// startDesktop sets up the tray, notifications, window size and close
-// behaviour. It runs once, from New.
+// noPosition is what the position preferences read when none was saved.
+const noPosition = math.MinInt32
+
+// startDesktop sets up the tray, notifications, window size and position
+// and close behaviour. It runs once, from New.
 func (u *App) startDesktop() {
 	p := u.fyne.Preferences()
 	u.desk.focused = true
@@ -55,6 +69,11 @@ func (u *App) startDesktop() {
 	if w, h := p.Float(prefWidth), p.Float(prefHeight); w >= 320 && h >= 320 {
 		u.win.Resize(fyne.NewSize(float32(w), float32(h)))
 	}
+	u.desk.getPos, u.desk.setPos = winpos.Get, winpos.Set
+	// The native window exists once the window is shown, which main does
+	// before running the app; OnStarted then runs on the UI thread before
+	// the first frame, so the window barely shows where the WM put it.
+	u.fyne.Lifecycle().SetOnStarted(u.restorePosition)
 	if u.cfg.Keyring != nil {
 		u.desk.keyring = make(chan func(), 16)
 		go func() {
@@ -79,6 +98,8 @@ func (u *App) startDesktop() {
 		}
 	})
 	u.fyne.Lifecycle().SetOnExitedForeground(func() { u.desk.focused = false })
+	// Only the size at OnStopped: the native window is gone by then (the
+	// position was saved in quit, or when the window was closed to the tray).
 	u.fyne.Lifecycle().SetOnStopped(u.saveWindowSize)
 
 	if d, ok := u.fyne.(desktop.App); ok {
@@ -109,11 +130,11 @@ func (u *App) startDesktop() {
 // closeWindow hides to the tray where there is one; elsewhere it quits, so
 // the user is never left with an invisible app.
 func (u *App) closeWindow() {
-	u.saveWindowSize()
 	if !u.desk.trayShown || u.chat == nil {
 		u.quit()
 		return
 	}
+	u.saveWindowPlace()
 	u.saveCache()
 	u.win.Hide()
 	u.desk.hidden = true
@@ -125,10 +146,15 @@ func (u *App) closeWindow() {
 	}
 }
 
-// showWindow brings the window back from the tray.
+// showWindow brings the window back from the tray, where it was (Fyne
+// asks for the old position; a window manager that forgot is told again).
 func (u *App) showWindow() {
+	wasHidden := u.desk.hidden
 	u.desk.hidden = false
 	u.win.Show()
+	if wasHidden {
+		u.restorePositionIfMoved()
+	}
 	u.win.RequestFocus()
 	if u.chat != nil {
 		u.chat.seen()
@@ -136,12 +162,76 @@ func (u *App) showWindow() {
 }
 
 func (u *App) quit() {
+	u.saveWindowPlace()
 	if u.chat != nil {
 		u.saveCache()
 		u.chat.session.Close()
 	}
 	u.flushBackground()
 	u.fyne.Quit()
+}
+
+// saveWindowPlace remembers the window's size and position for the next
+// launch. Hidden to the tray, the window is where it was when hidden, saved
+// then.
+func (u *App) saveWindowPlace() {
+	if u.desk.hidden {
+		return
+	}
+	u.saveWindowSize()
+	x, y, err := u.desk.getPos(u.win)
+	if err != nil {
+		u.logPosition("window position not saved", err)
+		return
+	}
+	p := u.fyne.Preferences()
+	p.SetInt(prefX, x)
+	p.SetInt(prefY, y)
+	u.log.Debug("window position saved", "x", x, "y", y)
+}
+
+// savedPosition is the position saved last, if any.
+func (u *App) savedPosition() (x, y int, ok bool) {
+	p := u.fyne.Preferences()
+	x, y = p.IntWithFallback(prefX, noPosition), p.IntWithFallback(prefY, noPosition)
+	return x, y, x != noPosition && y != noPosition
+}
+
+// restorePosition moves the window to the saved position. winpos refuses a
+// position off every screen (a monitor unplugged since): the window then
+// stays where the window manager put it.
+func (u *App) restorePosition() {
+	x, y, ok := u.savedPosition()
+	if !ok {
+		return
+	}
+	if err := u.desk.setPos(u.win, x, y); err != nil {
+		u.logPosition("window position not restored", err)
+		return
+	}
+	u.log.Debug("window position restored", "x", x, "y", y)
+}
+
+// restorePositionIfMoved restores the saved position if the window is
+// elsewhere.
+func (u *App) restorePositionIfMoved() {
+	x, y, ok := u.savedPosition()
+	if !ok {
+		return
+	}
+	if cx, cy, err := u.desk.getPos(u.win); err == nil && (cx != x || cy != y) {
+		u.restorePosition()
+	}
+}
+
+// logPosition logs a failure to read or move the window: at debug level
+// where positions are not supported (Wayland, tests), as that is expected.
+func (u *App) logPosition(msg string, err error) {
+	level := slog.LevelInfo
+	if errors.Is(err, winpos.ErrUnsupported) {
+		level = slog.LevelDebug
+	}
+	u.log.Log(context.Background(), level, msg, "err", err)
 }
 
 func (u *App) saveWindowSize() {
