@@ -34,7 +34,8 @@ type chatView struct {
 	content     fyne.CanvasObject
 	heights     *rowHeights
 
-	loadingOlder bool
+	loadingOlder  bool
+	followPending bool // a scroll to the newest row is dispatched
 	state        realtime.StateChanged
 	countdown    *time.Ticker
 	stopTick     chan struct{}

@@ -286,8 +286,29 @@ func (c *chatView) fitRow(index int, e timeline.Entry) {
 	if want == have {
 		return
 	}
+	following := c.atBottom()
 	c.heights.applied[index] = want
 	c.list.SetItemHeight(index, want)
+	if following && want > have {
+		c.followBottom()
+	}
+}
+
+// followBottom scrolls to the newest row once the list's current layout
+// pass is over: rows are measured as they come into view, and one that
+// turns out taller than a line would push the newest row out of a view
+// that was following it.
+func (c *chatView) followBottom() {
+	if c.followPending {
+		return
+	}
+	c.followPending = true
+	c.app.cfg.Dispatch(func() {
+		c.followPending = false
+		if c.app.chat == c {
+			c.list.ScrollToBottom()
+		}
+	})
 }
 
 // widthWatch lays out one child full size and calls onWidth when the width

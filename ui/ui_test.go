@@ -187,6 +187,74 @@ func TestIncomingMessageShowsInList(t *testing.T) {
 	}
 }
 
+func TestNewestMessageFullyInViewAfterSignInWithLongMessages(t *testing.T) {
+	env := devservertest.Shared(t)
+	words := strings.Repeat("a message long enough to wrap over several lines ", 6)
+	var texts []string
+	for i := range 12 {
+		texts = append(texts, fmt.Sprintf("long %d %d %s", i, time.Now().UnixNano(), words))
+	}
+	sendAsAndWait(t, env, 1, texts)
+	last := texts[len(texts)-1]
+
+	u, th := newTestApp(t, env.URL)
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "Kevin's last message in the newest page", func() bool { return rowWith(c, last) >= 0 })
+	// Rows are measured as they come into view, taller than the template:
+	// the view must still end at the newest message, whole.
+	th.until(t, 10*time.Second, "the newest message fully in view", func() bool {
+		b := newestRowBottom(c)
+		return b >= 0 && b <= listBottom(c)+1
+	})
+}
+
+// sendAsAndWait sends texts as demo user i and returns once the server
+// has stored them all.
+func sendAsAndWait(t *testing.T, env *devservertest.Env, i int, texts []string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
+		realtime.Credentials{Email: env.Users[i].Email, Password: env.Users[i].Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, text := range texts {
+		s.Send(text)
+	}
+	for delivered := 0; delivered < len(texts); {
+		select {
+		case batch := <-s.Events():
+			for _, ev := range batch {
+				if st, ok := ev.(realtime.SendStatus); ok && st.State == realtime.SendDelivered {
+					delivered++
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("only %d of %d messages stored", delivered, len(texts))
+		}
+	}
+}
+
+// newestRowBottom is the bottom edge of the newest message's row on the
+// canvas, or -1 when it is not laid out.
+func newestRowBottom(c *chatView) float32 {
+	newest := c.tl.At(c.tl.Len() - 1)
+	for _, o := range test.LaidOutObjects(c.list) {
+		if r, ok := o.(*messageRow); ok && r.shown.text == newest.Text && r.Visible() {
+			pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(r)
+			return pos.Y + r.Size().Height
+		}
+	}
+	return -1
+}
+
+func listBottom(c *chatView) float32 {
+	return fyne.CurrentApp().Driver().AbsolutePositionForObject(c.list).Y + c.list.Size().Height
+}
+
 // shownText reports whether a rendered row of the list shows s.
 func shownText(list *widget.List, s string) bool {
 	for _, o := range test.LaidOutObjects(list) {
