@@ -36,9 +36,9 @@ type chatView struct {
 
 	loadingOlder  bool
 	followPending bool // a scroll to the newest row is dispatched
-	state        realtime.StateChanged
-	countdown    *time.Ticker
-	stopTick     chan struct{}
+	state         realtime.StateChanged
+	countdown     *time.Ticker
+	stopTick      chan struct{}
 }
 
 func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatView {
