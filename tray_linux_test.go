@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"directuschat/internal/dbustest"
 )
 
 // TestTrayIconAndMenuOverDBus runs the real app (built from this tree) on
@@ -30,7 +31,7 @@ func TestTrayIconAndMenuOverDBus(t *testing.T) {
 		}
 		t.Skip("no DISPLAY")
 	}
-	addr := privateBus(t)
+	addr := dbustest.PrivateBus(t)
 	conn, err := dbus.Connect(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -225,26 +226,4 @@ func menuEntries(t *testing.T, menu dbus.BusObject) []menuEntry {
 		entries = append(entries, e)
 	}
 	return entries
-}
-
-// privateBus starts a dbus-daemon of its own and returns its address.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("dbus-daemon: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the bus address: %v", err)
-	}
-	return strings.TrimSpace(addr)
 }

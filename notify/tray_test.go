@@ -3,49 +3,19 @@
 package notify
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
-)
 
-// privateBus starts a dbus-daemon of its own and returns its address.
-func privateBus(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("dbus-daemon")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true but no dbus-daemon: %v", err)
-		}
-		t.Skipf("no dbus-daemon: %v", err)
-	}
-	cmd := exec.Command(path, "--session", "--nofork", "--nopidfile", "--print-address=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the bus address: %v", err)
-	}
-	return strings.TrimSpace(addr)
-}
+	"directuschat/internal/dbustest"
+)
 
 func connect(t *testing.T, addr string) *dbus.Conn {
 	t.Helper()
@@ -68,7 +38,7 @@ func (w *watcher) Get(iface, prop string) (dbus.Variant, *dbus.Error) {
 }
 
 func TestHasTrayOnPrivateBus(t *testing.T) {
-	addr := privateBus(t)
+	addr := dbustest.PrivateBus(t)
 	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
 	ctx := context.Background()
 

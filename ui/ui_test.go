@@ -213,14 +213,9 @@ func TestNewestMessageFullyInViewAfterSignInWithLongMessages(t *testing.T) {
 // has stored them all.
 func sendAsAndWait(t *testing.T, env *devservertest.Env, i int, texts []string) {
 	t.Helper()
+	s := connectAs(t, env, i)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
-		realtime.Credentials{Email: env.Users[i].Email, Password: env.Users[i].Password})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
 	for _, text := range texts {
 		s.Send(text)
 	}
@@ -324,6 +319,18 @@ func TestScrollingToTopLoadsOlderPageWithoutJumping(t *testing.T) {
 // events are drained; it is closed when the test ends.
 func otherClient(t *testing.T, env *devservertest.Env, i int) *realtime.Session {
 	t.Helper()
+	s := connectAs(t, env, i)
+	go func() {
+		for range s.Events() {
+		}
+	}()
+	return s
+}
+
+// connectAs signs in demo user i from a second, headless client, closed
+// when the test ends.
+func connectAs(t *testing.T, env *devservertest.Env, i int) *realtime.Session {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := realtime.Connect(ctx, realtime.Config{Server: env.URL, Logger: quiet()},
@@ -332,9 +339,5 @@ func otherClient(t *testing.T, env *devservertest.Env, i int) *realtime.Session 
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	go func() {
-		for range s.Events() {
-		}
-	}()
 	return s
 }
