@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"image/color"
 	"slices"
 
 	"fyne.io/fyne/v2"
@@ -98,10 +99,7 @@ func (r *messageRow) show(c rowContent) {
 	}
 	if c.meta != old.meta || c.failed != old.failed {
 		p.meta.Text = c.meta
-		p.meta.Color = theme.Color(theme.ColorNamePlaceHolder)
-		if c.failed {
-			p.meta.Color = theme.Color(theme.ColorNameError)
-		}
+		p.meta.Color = r.metaColor()
 		p.meta.Refresh()
 	}
 	if c.text != old.text {
@@ -117,6 +115,31 @@ func (r *messageRow) show(c rowContent) {
 		}
 		p.box.Refresh()
 	}
+}
+
+// metaColor is the colour of the time (or of "not sent").
+func (r *messageRow) metaColor() color.Color {
+	if r.shown.failed {
+		return theme.Color(theme.ColorNameError)
+	}
+	return theme.Color(theme.ColorNamePlaceHolder)
+}
+
+// Refresh re-applies the theme's colours, which canvas.Text keeps as set:
+// Fyne refreshes every widget when the user switches between light and
+// dark, and show skips rows whose content is unchanged.
+func (r *messageRow) Refresh() {
+	if p := r.parts; p != nil {
+		if fg := theme.Color(theme.ColorNameForeground); p.author.Color != fg {
+			p.author.Color = fg
+			p.author.Refresh()
+		}
+		if mc := r.metaColor(); p.meta.Color != mc {
+			p.meta.Color = mc
+			p.meta.Refresh()
+		}
+	}
+	r.BaseWidget.Refresh()
 }
 
 func newDivider() *widget.Label {
