@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -85,5 +88,35 @@ func TestVersionSubcommand(t *testing.T) {
 	want := "Directus Chat " + metadata.Details.Version + " (build "
 	if !strings.HasPrefix(out.String(), want) {
 		t.Errorf("version printed %q, want prefix %q", out.String(), want)
+	}
+}
+
+// Fyne reads FYNE_CACHE once, when its cache package is initialised:
+// memtune must set it before that, in the app as built (see memtune's doc).
+func TestMemtuneRunsBeforeFyneReadsItsCacheLifetime(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "directus-chat")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "version")
+	cmd.Env = []string{"GODEBUG=inittrace=1"}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FYNE_CACHE=") && !strings.HasPrefix(kv, "GODEBUG=") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s version: %v\n%s", bin, err, out)
+	}
+	order := func(pkg string) int {
+		i := bytes.Index(out, []byte("init "+pkg+" @"))
+		if i < 0 {
+			t.Fatalf("the init trace has no %s", pkg)
+		}
+		return i
+	}
+	if order("directuschat/internal/memtune") > order("fyne.io/fyne/v2/internal/cache") {
+		t.Error("Fyne's cache package is initialised before memtune sets FYNE_CACHE: the cache lifetime stays a minute")
 	}
 }

@@ -449,6 +449,7 @@ func runApp(ctx context.Context, o options, hist *bench.Env) (*AppResult, error)
 		fmt.Fprintf(os.Stderr, "bench: idle, another window focused: %s\n", res.IdleUnfocused)
 		res.MemIdle, _ = bench.ReadSmaps(p.pid())
 		res.GoHeapIdle = lastGC(p)
+		shot(p, "idle")
 		_ = other.Process.Kill()
 		_ = other.Wait()
 	}
@@ -548,6 +549,11 @@ func pageGaps(pages []time.Time) []float64 {
 // shot saves a screenshot of the app's window next to its log.
 func shot(p *appProc, name string) {
 	_ = exec.Command("import", "-window", bench.XdotoolID(p.win), strings.TrimSuffix(p.log, ".log")+"-"+name+".png").Run()
+	// The memory map beside the screenshot, mapping by mapping, to see what
+	// holds the private memory (the Go heap, glibc's heap, GL buffers).
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps", p.pid())); err == nil {
+		_ = os.WriteFile(strings.TrimSuffix(p.log, ".log")+"-"+name+".smaps", b, 0o644)
+	}
 }
 
 func tail(path string) string {

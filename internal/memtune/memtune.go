@@ -1,0 +1,34 @@
+// Package memtune shortens how long Fyne keeps the textures and renderers of
+// things no longer on screen, to keep a long-running Directus Chat small.
+//
+// Fyne reads its cache lifetime (FYNE_CACHE) once, in the init function of
+// its internal cache package, and offers no API to change it later. This
+// package sets the variable in its own init function, which Go runs first:
+// since Go 1.21 packages are initialised in import-path order among those
+// whose imports are done, "directuschat/…" sorts before "fyne.io/…", and
+// this package imports only "os", which Fyne's cache package imports too.
+// A test of package main checks the order in the built app. Import it from
+// package main, for its side effect:
+//
+//	import _ "directuschat/internal/memtune"
+//
+// A FYNE_CACHE the user set is left alone.
+package memtune
+
+import "os"
+
+// CacheLifetime is how long Fyne keeps the texture of a text, and a
+// widget's renderer, after it was last drawn (Fyne's default is a minute),
+// in Go's duration syntax. Scrolling through history draws thousands of
+// texts a minute, each with its own texture in the GL driver's memory (in
+// the process itself with Mesa's software renderer): at a minute they were
+// most of the app's memory. When idle, Fyne walks the window every
+// CacheLifetime minus 10 s to keep what is shown alive, so it must stay
+// well above 10 s.
+const CacheLifetime = "15s"
+
+func init() {
+	if _, set := os.LookupEnv("FYNE_CACHE"); !set {
+		_ = os.Setenv("FYNE_CACHE", CacheLifetime)
+	}
+}
