@@ -25,7 +25,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"directuschat/assets"
-	_ "directuschat/internal/memtune" // Fyne's cache lifetime, set before Fyne reads it
+	"directuschat/internal/memtune" // its init sets Fyne's cache lifetime before Fyne reads it
 	"directuschat/notify/fynenotify"
 	"directuschat/provision"
 	"directuschat/realtime"
@@ -41,16 +41,9 @@ const appID = "io.github.directuschat.desktop"
 // localServer is where `make run` starts the pinned Directus.
 const localServer = "http://127.0.0.1:8055"
 
-// gcPercent is the Go heap growth allowed between collections (Go's
-// default is 100: a heap of twice what is live). Scrolling back through
-// 10,000 messages, the heap goal is about 42 MB instead of 59 MB (51 MB of
-// memory instead of 67 MB), and collections still take about 1 % of the
-// app's CPU time (docs/benchmarks.md).
-const gcPercent = 50
-
 func main() {
 	if _, set := os.LookupEnv("GOGC"); !set {
-		debug.SetGCPercent(gcPercent)
+		debug.SetGCPercent(memtune.GCPercent)
 	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -250,7 +250,9 @@ func appEnv(home string) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case k == "HOME" || k == "LANG" || strings.HasPrefix(k, "XDG_CONFIG") || strings.HasPrefix(k, "XDG_CACHE") || strings.HasPrefix(k, "XDG_DATA") || strings.HasPrefix(k, "BENCH_"):
+		// FYNE_CACHE and GOGC: the app sets its own (importing memtune
+		// set FYNE_CACHE in this process too).
+		case k == "HOME" || k == "LANG" || k == "FYNE_CACHE" || k == "GOGC" || strings.HasPrefix(k, "XDG_CONFIG") || strings.HasPrefix(k, "XDG_CACHE") || strings.HasPrefix(k, "XDG_DATA") || strings.HasPrefix(k, "BENCH_"):
 			continue
 		}
 		env = append(env, kv)

@@ -33,6 +33,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -46,6 +47,7 @@ import (
 
 	"directuschat/bench"
 	"directuschat/devserver"
+	"directuschat/internal/memtune"
 )
 
 // benchstatPkg is the pinned benchstat, used when none is installed.
@@ -301,7 +303,10 @@ func measure(ctx context.Context, o options) (*Report, error) {
 		}
 		rep.load("history (ui)")
 		var ui bench.History
-		if err := goBench(ctx, o, "./ui", "BenchmarkHistoryUI", "history-ui", &ui, env); err != nil {
+		// The UI runs with the memory settings the app's main sets.
+		uiEnv := map[string]string{"FYNE_CACHE": memtune.CacheLifetime, "GOGC": fmt.Sprint(memtune.GCPercent)}
+		maps.Copy(uiEnv, env)
+		if err := goBench(ctx, o, "./ui", "BenchmarkHistoryUI", "history-ui", &ui, uiEnv); err != nil {
 			rep.fail("history (ui)", err)
 		} else {
 			ui.Top, ui.TopLines = heapTop(ctx, ui.Profile)
