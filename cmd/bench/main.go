@@ -87,6 +87,7 @@ func run() int {
 	flag.DurationVar(&o.idle, "idle", time.Minute, "how long to measure idle CPU")
 	flag.IntVar(&o.startN, "starts", 5, "app starts to time")
 	flag.BoolVar(&o.noWrite, "no-write", false, "print the table only; do not write the results file")
+	render := flag.String("render", "", "measure nothing: write the results file from this run's report.json (in its -dir), against the results file's previous run")
 	flag.Parse()
 	o.only = map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -107,7 +108,10 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
 	}
-	if (o.only["app"] || o.only["diagnose"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
+	if *render != "" {
+		o.dir = filepath.Dir(*render) // the run's raw results
+	}
+	if *render == "" && (o.only["app"] || o.only["diagnose"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
 		return wrap()
 	}
 	if o.dir == "" {
@@ -119,8 +123,17 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	rep, err := measure(ctx, o)
-	if err != nil {
+	var rep *Report
+	if *render != "" {
+		rep = &Report{}
+		if b, err := os.ReadFile(*render); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		} else if err := json.Unmarshal(b, rep); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", *render, err)
+			return 1
+		}
+	} else if rep, err = measure(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 	}
 	if rep == nil {

@@ -387,7 +387,9 @@ on its own thread after each change; scenario 4 includes everything.
 ## Reproduce
 
 ` + "```sh" + `
-make bench                                   # all scenarios, writes this file (~10 min; first run +5 min to fill the history)
+make bench                                   # all scenarios, writes this file (~25 min; first run +5 min to fill the history)
+make bench BENCHFLAGS="-only app -no-write"  # the real app under Xvfb alone (~9 min); memory maps kept beside the screenshots
+go run ./cmd/bench -render .devserver/bench/<time>/report.json   # rewrite this file from a run's report
 go run ./cmd/bench -only latency,burst -no-write
 go test -run xxx -bench . -benchtime 1x ./ui ./realtime ./timeline   # the benchmarks alone (they start their own Directus)
 go tool pprof -top -sample_index=inuse_space .devserver/bench/<time>/heap-model.pprof
