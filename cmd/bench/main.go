@@ -139,6 +139,10 @@ func run() int {
 	if rep == nil {
 		return 1
 	}
+	if ctx.Err() != nil && !o.noWrite {
+		fmt.Fprintln(os.Stderr, "bench: interrupted: the results file is left as it was")
+		o.noWrite = true
+	}
 	prev := readPrevious(o.out)
 	table := renderTable(rep, prev)
 	fmt.Println(table)
