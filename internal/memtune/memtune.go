@@ -8,12 +8,9 @@
 // since Go 1.21 packages are initialised in import-path order among those
 // whose imports are done, "directuschat/…" sorts before "fyne.io/…", and
 // this package imports only "os", which Fyne's cache package imports too.
-// A test of package main checks the order in the built app. Import it from
-// package main, for its side effect:
-//
-//	import _ "directuschat/internal/memtune"
-//
-// A FYNE_CACHE the user set is left alone.
+// A test of package main checks the order in the built app. Only package
+// main imports it (it sets GOGC from GCPercent too). A FYNE_CACHE the user
+// set is left alone.
 package memtune
 
 import "os"
