@@ -9,7 +9,7 @@
 // whose imports are done, "directuschat/…" sorts before "fyne.io/…", and
 // this package imports only "os", which Fyne's cache package imports too.
 // A test of package main checks the order in the built app. Only package
-// main imports it (it sets GOGC from GCPercent too). A FYNE_CACHE the user
+// main imports it, and also sets the GC from GCPercent. A FYNE_CACHE the user
 // set is left alone.
 package memtune
 
