@@ -8,8 +8,9 @@
 // since Go 1.21 packages are initialised in import-path order among those
 // whose imports are done, "directuschat/…" sorts before "fyne.io/…", and
 // this package imports only "os", which Fyne's cache package imports too.
-// A test of package main checks the order in the built app. Only package
-// main imports it, and also sets the GC from GCPercent. A FYNE_CACHE the user
+// A test of package main checks the order in the built app. The app's main
+// imports it and sets the GC from GCPercent; cmd/bench imports it for the
+// constants, to run the UI benchmark as the app runs. A FYNE_CACHE the user
 // set is left alone.
 package memtune
 
