@@ -79,11 +79,14 @@ type nodeRuntime struct {
 }
 
 // Install makes Directus `version` runnable under root (the .devserver
-// folder): it installs Node 22 from npm if the system Node is older, runs
-// `npm ci` from the committed lockfile and rebuilds isolated-vm against that
-// Node. A complete install is recorded in a marker file, so running Install
-// again is a no-op that takes a moment. Progress lines go to log; the output
-// of npm and node-gyp to root/logs/install-<version>.log.
+// folder): it installs Node 22 from npm if the system Node is older, then runs
+// `npm ci` from the committed lockfile under that Node, so the one native
+// module (isolated-vm) is built once, for it, with its own headers. npm's
+// cache is root/npm-cache, shared by the versions and filled only by this
+// function: nothing is read from the home directory. A complete install is
+// recorded in a marker file, so running Install again is a no-op that takes a
+// moment. Progress lines go to log; the output of npm and node-gyp to
+// root/logs/install-<version>.log.
 func Install(ctx context.Context, root, version string, log io.Writer) error {
 	if log == nil {
 		log = io.Discard
@@ -167,7 +170,7 @@ func (in installer) ensureNode(ctx context.Context) (nodeRuntime, error) {
 		if err := copyLockfiles("npm/node22", dir); err != nil {
 			return nodeRuntime{}, err
 		}
-		if err := runNPM(ctx, dir, in.toolLog, "ci", "--no-audit", "--no-fund"); err != nil {
+		if err := runNPMWith(ctx, dir, in.toolLog, in.npmEnv(nodeRuntime{}), "ci", "--no-audit", "--no-fund"); err != nil {
 			return nodeRuntime{}, err
 		}
 	} else {
@@ -176,7 +179,7 @@ func (in installer) ensureNode(ctx context.Context) (nodeRuntime, error) {
 		if err := os.WriteFile(filepath.Join(dir, "package.json"), manifest, 0o644); err != nil {
 			return nodeRuntime{}, err
 		}
-		if err := runNPM(ctx, dir, in.toolLog, "install", "--no-audit", "--no-fund", pkg+"@22"); err != nil {
+		if err := runNPMWith(ctx, dir, in.toolLog, in.npmEnv(nodeRuntime{}), "install", "--no-audit", "--no-fund", pkg+"@22"); err != nil {
 			return nodeRuntime{}, err
 		}
 	}
@@ -233,7 +236,11 @@ func (in installer) installDirectus(ctx context.Context, version string, node no
 	if err := copyLockfiles(src, dir); err != nil {
 		return err
 	}
-	if err := runNPM(ctx, dir, in.toolLog, "ci", "--no-audit", "--no-fund"); err != nil {
+	// npm runs under the Node that will run Directus, so isolated-vm's
+	// install script (prebuild-install, then node-gyp) builds it once for
+	// that Node's ABI, with that Node's own headers: node-gyp downloads
+	// nothing (the machines reach only the package registries).
+	if err := runNPMWith(ctx, dir, in.toolLog, in.npmEnv(node), "ci", "--no-audit", "--no-fund"); err != nil {
 		return err
 	}
 	ivm, err := findIsolatedVM(lock)
@@ -241,19 +248,6 @@ func (in installer) installDirectus(ctx context.Context, version string, node no
 		return err
 	}
 	ivmDir := filepath.Join(dir, filepath.FromSlash(ivm))
-	if node.PkgDir != "" {
-		// npm ran the install scripts with the older system Node, so the
-		// native isolated-vm does not match Node 22's ABI: rebuild it.
-		fmt.Fprintf(log, "rebuilding isolated-vm against node %s (about 90 s)\n", node.Version)
-		gyp := filepath.Join(dir, "node_modules", "node-gyp", "bin", "node-gyp.js")
-		cmd := exec.CommandContext(ctx, node.Bin, gyp, "rebuild", "--release", "-j", "2", "--nodedir="+node.PkgDir)
-		cmd.Dir = ivmDir
-		cmd.Env = withPath(os.Environ(), filepath.Dir(node.Bin))
-		cmd.Stdout, cmd.Stderr = in.toolLog, in.toolLog
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("rebuild isolated-vm: %w", err)
-		}
-	}
 	// Load the native modules with the Node that will run Directus.
 	check := exec.CommandContext(ctx, node.Bin, "-e", "require(process.argv[1])", ivmDir)
 	check.Dir = dir
@@ -314,11 +308,30 @@ func copyLockfiles(src, dst string) error {
 	return nil
 }
 
-// runNPM runs npm in dir with the system Node.
-func runNPM(ctx context.Context, dir string, log io.Writer, args ...string) error {
+// npmEnv is the environment npm runs in: the project's own npm cache under
+// root (never the one in the home directory, so a warm cache cannot hide a
+// missing step), and with a packaged node, that node first on PATH (npm and
+// the install scripts it starts run under it) and its headers for node-gyp.
+func (in installer) npmEnv(node nodeRuntime) []string {
+	env := os.Environ()
+	if node.PkgDir != "" {
+		env = withPath(env, filepath.Dir(node.Bin))
+		env = append(env, "npm_config_nodedir="+node.PkgDir)
+	}
+	return append(env,
+		"npm_config_cache="+filepath.Join(in.root, "npm-cache"),
+		"npm_config_update_notifier=false",
+		// node-gyp keeps downloaded headers here; with nodedir set it needs
+		// none, and nothing from the home directory is read.
+		"npm_config_devdir="+filepath.Join(in.root, "node-gyp"),
+	)
+}
+
+// runNPMWith runs npm in dir with env.
+func runNPMWith(ctx context.Context, dir string, log io.Writer, env []string, args ...string) error {
 	cmd := exec.CommandContext(ctx, "npm", args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "npm_config_update_notifier=false")
+	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("npm %s in %s: %w", strings.Join(args, " "), dir, err)
