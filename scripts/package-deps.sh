@@ -6,7 +6,7 @@
 # As root it installs them with apt-get; otherwise it prints the command.
 set -euo pipefail
 
-packages=(build-essential pkg-config libgl1-mesa-dev xorg-dev gcc-mingw-w64-x86-64
+packages=(build-essential pkg-config libgl1-mesa-dev xorg-dev libwayland-dev libxkbcommon-dev wayland-protocols gcc-mingw-w64-x86-64
   xz-utils file xvfb xauth xdotool x11-utils imagemagick)
 missing=()
 for p in "${packages[@]}"; do
