@@ -31,6 +31,11 @@ func dial(ctx context.Context, dialer *websocket.Dialer, base *url.URL, log *slo
 	ws, resp, err := dialer.DialContext(ctx, WebSocketURL(base), http.Header{})
 	if err != nil {
 		if resp != nil {
+			if isRedirect(resp.StatusCode) {
+				// The dialer does not follow it (the access token goes in
+				// the first frame, never in the handshake); say where it points.
+				return nil, redirectError(base, "/websocket", resp)
+			}
 			switch resp.StatusCode {
 			case http.StatusNotFound, http.StatusBadRequest:
 				return nil, &Error{Kind: KindRealtimeDisabled, Msg: "Realtime is turned off on this server. Its administrator must set WEBSOCKETS_ENABLED=true.", Err: err}

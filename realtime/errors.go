@@ -27,6 +27,7 @@ const (
 	KindProtocol                // the server said something this client cannot read
 	KindServer                  // the server reported an internal error
 	KindClosed                  // the session was closed
+	KindRedirected              // the server redirected a request the client does not follow
 )
 
 // Error is the error type of this package. Msg is a sentence for a person;

@@ -40,11 +40,21 @@ type REST struct {
 
 // NewREST returns a client for the Directus at base. A nil client means a
 // default with sensible timeouts. TLS certificates are always verified.
+//
+// The client never follows a redirect, whatever client says: a 307 or 308
+// would re-send the password or refresh token in the body, and any redirect
+// the Authorization header, to wherever the server points (possibly over
+// plain http, past the clear-text warning). A redirect answer becomes an
+// *Error of KindRedirected naming the target instead.
 func NewREST(base *url.URL, client *http.Client) *REST {
-	if client == nil {
-		client = &http.Client{Timeout: 15 * time.Second}
+	var c http.Client
+	if client != nil {
+		c = *client
+	} else {
+		c.Timeout = 15 * time.Second
 	}
-	return &REST{base: base, http: client}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &REST{base: base, http: &c}
 }
 
 // Base returns the server's base URL.
@@ -61,9 +71,12 @@ func (r *REST) Probe(ctx context.Context) error {
 		return transportError(r.base, err)
 	}
 	defer resp.Body.Close()
+	if isRedirect(resp.StatusCode) {
+		return redirectError(r.base, "/server/ping", resp)
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	if resp.StatusCode != http.StatusOK || strings.TrimSpace(strings.Trim(string(body), `"`)) != "pong" {
-		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered, but it is not a Directus server (GET /server/ping gave HTTP %d).", r.base.Host, resp.StatusCode)}
+		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered, but it is not a Directus server (GET /server/ping gave HTTP %d).", DisplayHost(r.base), resp.StatusCode)}
 	}
 	return nil
 }
@@ -173,6 +186,9 @@ func (r *REST) do(ctx context.Context, method, path, accessToken string, body, o
 		return transportError(r.base, err)
 	}
 	defer resp.Body.Close()
+	if isRedirect(resp.StatusCode) {
+		return redirectError(r.base, path, resp)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
 	if err != nil {
 		return transportError(r.base, err)
@@ -184,13 +200,83 @@ func (r *REST) do(ctx context.Context, method, path, accessToken string, body, o
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered with something that is not Directus JSON.", r.base.Host), Err: err}
+		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered with something that is not Directus JSON.", DisplayHost(r.base)), Err: err}
 	}
 	return nil
 }
 
 func (r *REST) endpoint(path string) string {
 	return strings.TrimRight(r.base.String(), "/") + path
+}
+
+func isRedirect(status int) bool {
+	return status >= 300 && status < 400 && status != http.StatusNotModified
+}
+
+// redirectedWhat names the request that was redirected and what following
+// the redirect would have given away, for redirectError.
+func redirectedWhat(path string) (what, risk string) {
+	p, _, _ := strings.Cut(path, "?")
+	switch p {
+	case "/server/ping":
+		return "the connection", ""
+	case "/websocket":
+		return "the realtime connection", ""
+	case "/auth/login":
+		return "the sign-in", "your password"
+	case "/auth/refresh":
+		return "the session renewal", "your session token"
+	case "/auth/logout":
+		return "the sign-out", "your session token"
+	}
+	return "a request", "your access token"
+}
+
+// redirectError explains a redirect the client did not follow: where the
+// server tried to send it, and which address to type instead if the person
+// trusts that place. The target is shown with its host in ASCII (punycode)
+// so that look-alike names are visible; its path and query are not shown.
+func redirectError(base *url.URL, path string, resp *http.Response) error {
+	from := DisplayHost(base)
+	what, risk := redirectedWhat(path)
+	loc := resp.Header.Get("Location")
+	reqURL := base
+	if resp.Request != nil && resp.Request.URL != nil {
+		reqURL = resp.Request.URL
+	}
+	target, err := reqURL.Parse(loc)
+	if loc == "" || err != nil || target.Host == "" {
+		return &Error{Kind: KindRedirected, Msg: fmt.Sprintf("The server at %s answered %s with a redirect (HTTP %d), which the app does not follow.", from, what, resp.StatusCode)}
+	}
+	where := DisplayHost(target)
+	if target.Scheme != base.Scheme {
+		where = target.Scheme + "://" + where
+	}
+	msg := fmt.Sprintf("The server at %s redirected %s to %s; not following it", from, what, where)
+	if risk != "" {
+		msg += fmt.Sprintf(" (it would send %s there)", risk)
+	}
+	if target.Scheme == "http" && base.Scheme == "https" {
+		msg += ". That address is not encrypted: ask the server's administrator."
+	} else {
+		msg += fmt.Sprintf(". Use %s as the server address if you trust it.", suggestedBase(target, path))
+	}
+	return &Error{Kind: KindRedirected, Msg: msg}
+}
+
+// suggestedBase guesses the server address a redirect points to: the target
+// without the endpoint path that was asked for ("https://b.example/x/auth/login"
+// for "/auth/login" gives "https://b.example/x"), or just its origin.
+func suggestedBase(target *url.URL, path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	u := url.URL{Scheme: target.Scheme, Host: target.Host}
+	if prefix, ok := strings.CutSuffix(target.Path, p); ok {
+		u.Path = strings.TrimRight(prefix, "/")
+	}
+	if a, err := ParseServerURL(u.String()); err == nil {
+		return a.String()
+	}
+	return u.String()
 }
 
 // httpError turns a non-2xx answer into an *Error.
@@ -208,9 +294,9 @@ func httpError(base *url.URL, status int, body []byte) error {
 		return serverError(e.Extensions.Code, e.Message)
 	}
 	if status == http.StatusNotFound {
-		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered HTTP 404: it is not a Directus server, or the address has a wrong path.", base.Host)}
+		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered HTTP 404: it is not a Directus server, or the address has a wrong path.", DisplayHost(base))}
 	}
-	return &Error{Kind: KindServer, Msg: fmt.Sprintf("%s answered HTTP %d.", base.Host, status)}
+	return &Error{Kind: KindServer, Msg: fmt.Sprintf("%s answered HTTP %d.", DisplayHost(base), status)}
 }
 
 // transportError explains a failure to talk to the server at all.
@@ -225,19 +311,19 @@ func transportError(base *url.URL, err error) error {
 	var recordHeader tls.RecordHeaderError
 	switch {
 	case errors.As(err, &unknownAuthority):
-		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s is not from a trusted authority (self-signed?). The app does not connect to servers it cannot verify.", base.Host), Err: err}
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s is not from a trusted authority (self-signed?). The app does not connect to servers it cannot verify.", DisplayHost(base)), Err: err}
 	case errors.As(err, &hostname):
-		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s is for another host name.", base.Host), Err: err}
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s is for another host name.", DisplayHost(base)), Err: err}
 	case errors.As(err, &invalid):
-		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s is invalid or expired.", base.Host), Err: err}
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s is invalid or expired.", DisplayHost(base)), Err: err}
 	case errors.As(err, &verify):
-		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s could not be verified.", base.Host), Err: err}
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("The certificate of %s could not be verified.", DisplayHost(base)), Err: err}
 	case errors.As(err, &recordHeader):
-		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("%s does not speak https on that port: try http://.", base.Host), Err: err}
+		return &Error{Kind: KindTLS, Msg: fmt.Sprintf("%s does not speak https on that port: try http://.", DisplayHost(base)), Err: err}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) && netErr.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("%s did not answer in time.", base.Host), Err: err}
+		return &Error{Kind: KindTimeout, Msg: fmt.Sprintf("%s did not answer in time.", DisplayHost(base)), Err: err}
 	}
-	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("Cannot reach %s. Check the address and your network.", base.Host), Err: err}
+	return &Error{Kind: KindUnreachable, Msg: fmt.Sprintf("Cannot reach %s. Check the address and your network.", DisplayHost(base)), Err: err}
 }
