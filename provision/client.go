@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -77,11 +79,14 @@ func (c *client) once(ctx context.Context, method, path string, body, out any) e
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := c.http.Do(req)
+	resp, err := c.noRedirects().Do(req)
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 && resp.StatusCode != http.StatusNotModified {
+		return redirectError(c.base, method, path, resp)
+	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return fmt.Errorf("%s %s: read answer: %w", method, path, err)
@@ -102,6 +107,36 @@ func (c *client) once(ctx context.Context, method, path string, body, out any) e
 		return fmt.Errorf("%s %s: decode data: %w", method, path, err)
 	}
 	return nil
+}
+
+// noRedirects is c.http set never to follow a redirect: a 307 or 308 would
+// re-send the admin password in the body, and any redirect the bearer token,
+// to wherever the server points.
+func (c *client) noRedirects() *http.Client {
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &hc
+}
+
+// redirectError says where the server tried to send a request that carried
+// credentials, and which -url to use if that place is trusted.
+func redirectError(base, method, path string, resp *http.Response) error {
+	p := stripQuery(path)
+	secret := "the admin token"
+	if p == "/auth/login" {
+		secret = "the admin password"
+	}
+	loc := resp.Header.Get("Location")
+	target, err := resp.Request.URL.Parse(loc)
+	if loc == "" || err != nil || target.Host == "" {
+		return fmt.Errorf("%s %s: the server answered with a redirect (HTTP %d), which setup does not follow", method, p, resp.StatusCode)
+	}
+	suggest := url.URL{Scheme: target.Scheme, Host: target.Host}
+	if prefix, ok := strings.CutSuffix(target.Path, p); ok {
+		suggest.Path = strings.TrimRight(prefix, "/")
+	}
+	return fmt.Errorf("%s %s: the server at %s redirected it to %s; not following it (it would send %s there). Use -url %s if you trust it",
+		method, p, base, suggest.Scheme+"://"+suggest.Host, secret, suggest.String())
 }
 
 func apiError(method, path string, resp *http.Response, raw []byte) error {
@@ -129,4 +164,35 @@ func apiError(method, path string, resp *http.Response, raw []byte) error {
 func stripQuery(path string) string {
 	p, _, _ := strings.Cut(path, "?")
 	return p
+}
+
+// String describes o without its password or token, so that logging or
+// printing Options by accident gives neither away.
+func (o Options) String() string {
+	return fmt.Sprintf("provision.Options{URL:%q Email:%q Password:%s Token:%s DemoUsers:%t}",
+		o.URL, o.Email, redacted(o.Password), redacted(o.Token), o.DemoUsers)
+}
+
+// GoString is String, for %#v.
+func (o Options) GoString() string { return o.String() }
+
+// LogValue is what log/slog records for o: no password or token.
+func (o Options) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("url", o.URL), slog.String("email", o.Email),
+		slog.String("password", redacted(o.Password)), slog.String("token", redacted(o.Token)),
+		slog.Bool("demo_users", o.DemoUsers))
+}
+
+// MarshalJSON encodes o without its password or token.
+func (o Options) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]any{"URL": o.URL, "Email": o.Email,
+		"Password": redacted(o.Password), "Token": redacted(o.Token), "DemoUsers": o.DemoUsers})
+}
+
+// redacted stands for a secret in logs: whether it is set, never what it is.
+func redacted(secret string) string {
+	if secret == "" {
+		return `""`
+	}
+	return "[redacted]"
 }
