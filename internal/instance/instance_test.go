@@ -179,18 +179,18 @@ func TestOnlyTheShowRequestIsActedOn(t *testing.T) {
 		reply, err := io.ReadAll(c) // until the server closes the connection
 		c.Close()
 		if err != nil && !errors.Is(err, syscall.ECONNRESET) { // closed with the rest unread
-			t.Fatalf("request %q: %v", msg, err)
+			t.Fatalf("request %.40q: %v", msg, err)
 		}
 		if msg == "show\nshow\n" {
 			// The first line is the request; the rest is never read.
 			if string(reply) != answer {
-				t.Errorf("request %q answered %q", msg, reply)
+				t.Errorf("request %.40q answered %q", msg, reply)
 			}
 			<-shows
 			continue
 		}
 		if len(reply) != 0 {
-			t.Errorf("request %q answered %q, want nothing", msg, reply)
+			t.Errorf("request %.40q answered %q, want nothing", msg, reply)
 		}
 	}
 	select {
