@@ -321,9 +321,6 @@ func (in installer) npmEnv(node nodeRuntime) []string {
 	return append(env,
 		"npm_config_cache="+filepath.Join(in.root, "npm-cache"),
 		"npm_config_update_notifier=false",
-		// node-gyp keeps downloaded headers here; with nodedir set it needs
-		// none, and nothing from the home directory is read.
-		"npm_config_devdir="+filepath.Join(in.root, "node-gyp"),
 	)
 }
 
