@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"directuschat/bench"
+	"directuschat/internal/bench"
 	"directuschat/realtime"
 	"directuschat/timeline"
 )

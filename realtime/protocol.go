@@ -24,6 +24,11 @@ func (m Message) Edited() bool { return !m.Updated.IsZero() && m.Updated.After(m
 // messageFields is what the client asks for in subscriptions and reads.
 var messageFields = []string{"id", "text", "date_created", "date_updated", "user_created.id", "user_created.first_name"}
 
+// MessageFields returns (a copy of) the fields the client asks for in its
+// subscription and reads, for a client measured beside it (cmd/bench) to ask
+// the server for the same work.
+func MessageFields() []string { return append([]string(nil), messageFields...) }
+
 // messageFieldsNoUpdated is the fallback for collections without date_updated.
 var messageFieldsNoUpdated = []string{"id", "text", "date_created", "user_created.id", "user_created.first_name"}
 

@@ -18,8 +18,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"github.com/google/uuid"
 
-	"directuschat/bench"
 	"directuschat/devserver/devservertest"
+	"directuschat/internal/bench"
 	"directuschat/realtime"
 	"directuschat/timeline"
 )

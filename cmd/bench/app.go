@@ -15,7 +15,7 @@ import (
 	"syscall"
 	"time"
 
-	"directuschat/bench"
+	"directuschat/internal/bench"
 )
 
 // AppResult is scenario 4: the real app, built with go build, under Xvfb.

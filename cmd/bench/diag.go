@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"directuschat/bench"
+	"directuschat/internal/bench"
 )
 
 // profHook is added to the app's main package at build time (go build

@@ -1,5 +1,6 @@
 // Command bench measures Directus Chat against the pinned, real Directus
-// and writes the results to docs/benchmarks.md (see issue 6):
+// and writes the results to docs/benchmarks.md, with the raw results beside
+// it in docs/benchmarks/results.json (see issue 6):
 //
 //  1. delivery latency: send → applied to the app's timeline, against a bare
 //     WebSocket client receiving the same events;
@@ -45,8 +46,8 @@ import (
 	"syscall"
 	"time"
 
-	"directuschat/bench"
 	"directuschat/devserver"
+	"directuschat/internal/bench"
 	"directuschat/internal/memtune"
 )
 
@@ -61,6 +62,7 @@ var extraScenarios = []string{"diagnose"}
 type options struct {
 	only     map[string]bool
 	out      string
+	results  string
 	dir      string
 	history  int
 	messages int
@@ -78,7 +80,8 @@ func main() {
 func run() int {
 	var o options
 	only := flag.String("only", strings.Join(allScenarios, ","), "scenarios to run: "+strings.Join(allScenarios, ","))
-	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "results file to write")
+	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "results page to write")
+	flag.StringVar(&o.results, "results", "docs/benchmarks/results.json", "raw results to write (and to read the previous run from)")
 	flag.StringVar(&o.dir, "dir", "", "directory for raw results and profiles (default .devserver/bench/<time>)")
 	flag.IntVar(&o.history, "history", bench.DefaultHistory, "messages in the big history")
 	flag.IntVar(&o.messages, "messages", 500, "messages in the latency run")
@@ -87,7 +90,7 @@ func run() int {
 	flag.DurationVar(&o.idle, "idle", time.Minute, "how long to measure idle CPU")
 	flag.IntVar(&o.startN, "starts", 5, "app starts to time")
 	flag.BoolVar(&o.noWrite, "no-write", false, "print the table only; do not write the results file")
-	render := flag.String("render", "", "measure nothing: write the results file from this run's report.json (in its -dir), against the results file's previous run")
+	render := flag.String("render", "", "measure nothing: write the results page and file from this run's report.json (in its -dir), or from the results file itself, against the previous run")
 	flag.Parse()
 	o.only = map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -109,7 +112,10 @@ func run() int {
 		return 1
 	}
 	if *render != "" {
-		o.dir = filepath.Dir(*render) // the run's raw results
+		if o.dir, err = filepath.Abs(filepath.Dir(*render)); err != nil { // the run's files
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
 	}
 	if *render == "" && (o.only["app"] || o.only["diagnose"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
 		return wrap()
@@ -133,6 +139,7 @@ func run() int {
 			fmt.Fprintf(os.Stderr, "bench: %s: %v\n", *render, err)
 			return 1
 		}
+		rep.portable(root, o.dir) // a report written before reports were made portable
 	} else if rep, err = measure(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 	}
@@ -143,16 +150,24 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "bench: interrupted: the results file is left as it was")
 		o.noWrite = true
 	}
-	prev := readPrevious(o.out)
-	table := renderTable(rep, prev)
+	rep.setBefore(readPrevious(o.results))
+	table := renderTable(rep)
 	fmt.Println(table)
 	if !o.noWrite {
-		doc := renderDoc(rep, prev, table, readNotes(o.out))
+		link, err := filepath.Rel(filepath.Dir(o.out), o.results)
+		if err != nil {
+			link = o.results
+		}
+		doc := renderDoc(rep, table, readNotes(o.out), filepath.ToSlash(link))
+		if err := writeResults(o.results, rep); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
 		if err := os.WriteFile(o.out, []byte(doc), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
 			return 1
 		}
-		fmt.Fprintf(os.Stderr, "bench: wrote %s (raw results in %s)\n", o.out, o.dir)
+		fmt.Fprintf(os.Stderr, "bench: wrote %s and %s (the run's files in %s)\n", o.out, o.results, o.dir)
 	}
 	if err != nil {
 		return 1
@@ -190,8 +205,8 @@ func wrap() int {
 	return 0
 }
 
-// Report is everything one run measured; it is also embedded (as JSON) in
-// the results file, so the next run can show before/after.
+// Report is everything one run measured; it is also the results file
+// (docs/benchmarks/results.json), so the next run can show before/after.
 type Report struct {
 	Date      string           `json:"date"`
 	Commit    string           `json:"commit"`
@@ -209,6 +224,9 @@ type Report struct {
 	Micro     string           `json:"micro,omitempty"`     // raw go test -bench output
 	Benchstat string           `json:"benchstat,omitempty"` // its summary
 	Errors    []string         `json:"errors,omitempty"`
+	// Before is what the previous run measured, for the results page's
+	// "Before" column (set when the results are written).
+	Before *Before `json:"before,omitempty"`
 }
 
 // Machine describes where the numbers were taken.
@@ -351,6 +369,7 @@ func measure(ctx context.Context, o options) (*Report, error) {
 		}
 		rep.Diag = d
 	}
+	rep.portable(repoRoot(), o.dir)
 	if err := bench.WriteJSON(o.dir, "report", rep); err != nil {
 		return rep, err
 	}
@@ -401,7 +420,7 @@ func runMicro(ctx context.Context, o options, rep *Report) error {
 		return err
 	}
 	files := []string{"now=micro.txt"}
-	if prev := readPrevious(o.out); prev != nil && prev.Micro != "" {
+	if prev := readPrevious(o.results); prev != nil && prev.Micro != "" {
 		before := filepath.Join(o.dir, "micro-before.txt")
 		if err := os.WriteFile(before, []byte(prev.Micro), 0o644); err == nil {
 			files = []string{"before=micro-before.txt", "now=micro.txt"}
@@ -455,7 +474,7 @@ func parseCPUTop(out string) []bench.HeapEntry {
 	var es []bench.HeapEntry
 	for _, line := range strings.Split(out, "\n") {
 		if m := cpuLine.FindStringSubmatch(line); m != nil {
-			es = append(es, bench.HeapEntry{Flat: m[1], FlatPct: m[2], Cum: m[3], CumPct: m[4], Where: shortenModPath(m[5])})
+			es = append(es, bench.HeapEntry{Flat: m[1], FlatPct: m[2], Cum: m[3], CumPct: m[4], Where: portableWhere(m[5], repoRoot())})
 		}
 	}
 	return es
@@ -474,7 +493,7 @@ func heapTopApp(ctx context.Context, profile string) []bench.HeapEntry {
 	var es []bench.HeapEntry
 	for _, e := range parseTop(string(out)) {
 		w := e.Where
-		if !strings.Contains(w, "directuschat/") || strings.Contains(w, "_test.go") || strings.Contains(w, "directuschat/bench.") {
+		if !strings.Contains(w, "directuschat/") || strings.Contains(w, "_test.go") || strings.Contains(w, "directuschat/internal/bench.") {
 			continue
 		}
 		es = append(es, e)
@@ -491,20 +510,17 @@ func parseTop(out string) []bench.HeapEntry {
 	var es []bench.HeapEntry
 	for _, line := range strings.Split(out, "\n") {
 		if m := topLine.FindStringSubmatch(line); m != nil {
-			where := m[4]
-			if root, err := devserver.RepoRoot(); err == nil {
-				where = strings.ReplaceAll(where, root+"/", "")
-			}
-			where = shortenModPath(where)
-			es = append(es, bench.HeapEntry{Flat: m[1], FlatPct: m[2], Cum: m[3], Where: where})
+			es = append(es, bench.HeapEntry{Flat: m[1], FlatPct: m[2], Cum: m[3], Where: portableWhere(m[4], repoRoot())})
 		}
 	}
 	return es
 }
 
-var modPath = regexp.MustCompile(`\S*/pkg/mod/`)
-
-func shortenModPath(s string) string { return modPath.ReplaceAllString(s, "") }
+// repoRoot is the repository's directory ("" when it cannot be found).
+func repoRoot() string {
+	r, _ := devserver.RepoRoot()
+	return r
+}
 
 func directusVersion(ctx context.Context, env *bench.Env) string {
 	tok, err := bench.Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
@@ -578,27 +594,29 @@ func readNotes(path string) string {
 	return string(b[i : j+len(notesEnd)])
 }
 
-// readPrevious reads the report embedded in the existing results file.
+// readPrevious reads the previous run's results file (nil without one).
 func readPrevious(path string) *Report {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	const start, end = "<!-- bench-data\n", "\n-->"
-	i := bytes.Index(b, []byte(start))
-	if i < 0 {
-		return nil
-	}
-	rest := b[i+len(start):]
-	j := bytes.Index(rest, []byte(end))
-	if j < 0 {
-		return nil
-	}
 	var r Report
-	if json.Unmarshal(rest[:j], &r) != nil {
+	if json.Unmarshal(b, &r) != nil {
 		return nil
 	}
 	return &r
+}
+
+// writeResults writes r as the results file.
+func writeResults(path string, r *Report) error {
+	data, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("results: %w", err)
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
 func fileExists(p string) bool {

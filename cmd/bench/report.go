@@ -1,13 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
-	"directuschat/bench"
+	"directuschat/internal/bench"
 )
 
 // metric is one row of the results table.
@@ -202,17 +201,43 @@ func status(m metric) string {
 	}
 }
 
-// renderTable is the results table (markdown; also readable as text).
-func renderTable(r *Report, prev *Report) string {
-	var b strings.Builder
-	before := map[string]metric{}
-	if prev != nil {
-		for _, m := range metrics(prev) {
-			before[m.key] = m
+// Before is what the previous run measured, as the results table shows it.
+type Before struct {
+	Label  string             `json:"label"`           // "commit, date", or "no earlier run"
+	Values map[string]float64 `json:"values"`          // by metric key
+	Micro  bool               `json:"micro,omitempty"` // it had micro-benchmarks (benchstat compared them)
+}
+
+// setBefore sets r.Before from the previous run's results, prev (nil: none).
+// When prev is r itself (the results file rendered again), r keeps the
+// Before it was written with.
+func (r *Report) setBefore(prev *Report) {
+	switch {
+	case prev == nil:
+		r.Before = &Before{Label: "no earlier run"}
+	case prev.Commit == r.Commit && prev.Date == r.Date:
+		if r.Before == nil {
+			r.Before = prev.Before
 		}
+	default:
+		b := &Before{Label: prev.Commit + ", " + prev.Date, Values: map[string]float64{}, Micro: prev.Micro != ""}
+		for _, m := range metrics(prev) {
+			b.Values[m.key] = m.value
+		}
+		r.Before = b
+	}
+}
+
+// renderTable is the results table (markdown; also readable as text),
+// with r.Before's figures beside this run's.
+func renderTable(r *Report) string {
+	var b strings.Builder
+	before := &Before{Label: "no earlier run"}
+	if r.Before != nil {
+		before = r.Before
 	}
 	group := ""
-	fmt.Fprintf(&b, "| Measure | Result | Target | | Before (%s) |\n|---|---|---|---|---|\n", prevLabel(prev))
+	fmt.Fprintf(&b, "| Measure | Result | Target | | Before (%s) |\n|---|---|---|---|---|\n", before.Label)
 	for _, m := range metrics(r) {
 		if m.group != group {
 			group = m.group
@@ -226,27 +251,24 @@ func renderTable(r *Report, prev *Report) string {
 			val += " <br><sub>" + m.note + "</sub>"
 		}
 		was := ""
-		if p, ok := before[m.key]; ok {
-			was = p.show(p.value)
+		if v, ok := before.Values[m.key]; ok {
+			was = m.show(v)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", m.name, val, m.target, status(m), was)
 	}
 	return b.String()
 }
 
-func prevLabel(prev *Report) string {
-	if prev == nil {
-		return "no earlier run"
-	}
-	return prev.Commit + ", " + prev.Date
-}
-
-func renderDoc(r *Report, prev *Report, table, notes string) string {
+// renderDoc is the results page: the run, the table, the findings kept from
+// the page (notes), profiles, the method; the raw results are in the results
+// file, linked as results.
+func renderDoc(r *Report, table, notes, results string) string {
 	var b strings.Builder
 	b.WriteString("# Benchmarks\n\n")
 	b.WriteString("Written by `make bench` (`go run ./cmd/bench`): the app against the pinned, real Directus on this\n")
 	b.WriteString("machine's loopback. Every number is what one run measured; see [how it is measured](#how-it-is-measured)\n")
-	b.WriteString("and [reproduce](#reproduce). The \"Before\" column is the previous run recorded in this file.\n\n")
+	b.WriteString("and [reproduce](#reproduce). The \"Before\" column is the previous run recorded here. Raw results\n")
+	fmt.Fprintf(&b, "(every figure of this run, and the previous run's table figures): [%s](%s).\n\n", results, results)
 	fmt.Fprintf(&b, "- **Date:** %s, commit `%s`\n", r.Date, r.Commit)
 	fmt.Fprintf(&b, "- **Machine:** %s, %d cores, %s, %s, %s, %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.Memory, r.Machine.OS, r.Machine.Kernel, r.Machine.Go)
 	if r.Machine.GL != "" {
@@ -332,18 +354,14 @@ func renderDoc(r *Report, prev *Report, table, notes string) string {
 	}
 	if r.Benchstat != "" {
 		b.WriteString("\n### Micro-benchmarks (benchstat")
-		if prev != nil && prev.Micro != "" {
-			fmt.Fprintf(&b, ", before = %s", prevLabel(prev))
+		if r.Before != nil && r.Before.Micro {
+			fmt.Fprintf(&b, ", before = %s", r.Before.Label)
 		}
 		b.WriteString(")\n\n```\n")
 		b.WriteString(strings.TrimSpace(r.Benchstat))
 		b.WriteString("\n```\n")
 	}
 	b.WriteString(methodText)
-	data, _ := json.MarshalIndent(r, "", " ")
-	b.WriteString("\n<!-- bench-data\n")
-	b.Write(data)
-	b.WriteString("\n-->\n")
 	return b.String()
 }
 
@@ -363,7 +381,7 @@ const methodText = `
    (Kevin, Grace, the admin), while Ada's app is signed in. SQLite Directus on this machine creates (and
    publishes) only a few hundred messages a second, so the burst reaches the app over several seconds;
    BenchmarkBurstScripted therefore also plays 1,000 create events within one second from a stand-in
-   server (` + "`bench/scripted.go`" + `) to the same real app. Every function the app dispatches to the UI
+   server (` + "`internal/bench/scripted.go`" + `) to the same real app. Every function the app dispatches to the UI
    thread is timed; stretches are dispatched functions less than 1 ms apart; list refreshes are the list
    binding's change notifications. The order is checked against the server's (date_created, id).
 3. **Big history** (BenchmarkHistoryModel in ` + "`realtime/history_bench_test.go`" + `, BenchmarkHistoryUI). A
@@ -387,9 +405,10 @@ on its own thread after each change; scenario 4 includes everything.
 ## Reproduce
 
 ` + "```sh" + `
-make bench                                   # all scenarios, writes this file (~25 min; first run +5 min to fill the history)
+make bench                                   # all scenarios, writes this file and the raw results (~25 min; first run +5 min to fill the history)
 make bench BENCHFLAGS="-only app -no-write"  # the real app under Xvfb alone (~9 min); memory maps kept beside the screenshots
-go run ./cmd/bench -render .devserver/bench/<time>/report.json   # rewrite this file from a run's report
+go run ./cmd/bench -render .devserver/bench/<time>/report.json   # rewrite this file and the raw results from a run's report
+go run ./cmd/bench -render docs/benchmarks/results.json           # rewrite this file from the raw results (after editing the text)
 go run ./cmd/bench -only latency,burst -no-write
 go test -run xxx -bench . -benchtime 1x ./ui ./realtime ./timeline   # the benchmarks alone (they start their own Directus)
 go tool pprof -top -sample_index=inuse_space .devserver/bench/<time>/heap-model.pprof

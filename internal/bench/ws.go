@@ -11,12 +11,9 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-)
 
-// MessageFields is what the app asks for in its subscription (see
-// realtime/protocol.go); the bare client asks for the same, so the server
-// does the same work for both.
-var MessageFields = []string{"id", "text", "date_created", "date_updated", "user_created.id", "user_created.first_name"}
+	"directuschat/realtime"
+)
 
 // Bare is a bare gorilla/websocket client: it authenticates, may subscribe
 // to the messages and may create them, and does nothing else. It is the
@@ -64,7 +61,7 @@ func DialBare(ctx context.Context, base, token string) (*Bare, error) {
 func (b *Bare) Subscribe(ctx context.Context, uid string) error {
 	err := b.write(map[string]any{
 		"type": "subscribe", "collection": "messages", "uid": uid,
-		"query": map[string]any{"fields": MessageFields, "sort": []string{"-date_created", "-id"}, "limit": 50},
+		"query": map[string]any{"fields": realtime.MessageFields(), "sort": []string{"-date_created", "-id"}, "limit": 50},
 	})
 	if err != nil {
 		return err
