@@ -50,7 +50,7 @@ type client struct {
 // out (if out is not nil). An expired session token is renewed once.
 func (c *client) do(ctx context.Context, method, path string, body, out any) error {
 	err := c.once(ctx, method, path, body, out)
-	if isCode(err, "TOKEN_EXPIRED") && c.relogin != nil {
+	if isCode(err, "TOKEN_EXPIRED") && c.relogin != nil && !isLogin(path) {
 		if lerr := c.relogin(ctx); lerr != nil {
 			return fmt.Errorf("%w (and signing in again failed: %v)", err, lerr)
 		}
@@ -76,7 +76,8 @@ func (c *client) once(ctx context.Context, method, path string, body, out any) e
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.token != "" {
+	if c.token != "" && !isLogin(path) {
+		// Directus refuses a sign-in that carries an expired token.
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.noRedirects().Do(req)
@@ -108,6 +109,11 @@ func (c *client) once(ctx context.Context, method, path string, body, out any) e
 	}
 	return nil
 }
+
+// isLogin reports whether path signs in: it must carry no old token, and
+// its failure must not trigger another sign-in (that recursed until the
+// deadline once the first token had expired).
+func isLogin(path string) bool { return stripQuery(path) == "/auth/login" }
 
 // noRedirects is c.http set never to follow a redirect: a 307 or 308 would
 // re-send the admin password in the body, and any redirect the bearer token,

@@ -6,6 +6,7 @@ package provision_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"directuschat/provision"
 )
@@ -115,5 +117,61 @@ func TestOptionsNeverShowTheirSecrets(t *testing.T) {
 	}
 	if !strings.Contains(out, "admin@example.com") || !strings.Contains(out, "[redacted]") {
 		t.Error("the output no longer describes the options (email, [redacted])")
+	}
+}
+
+// When the admin's access token expires mid-run (a short ACCESS_TOKEN_TTL
+// on a slow machine), setup signs in again without the expired token:
+// Directus refuses a sign-in that carries one. (A real server expires it
+// only by timing, so a fake one does it on the first request.)
+func TestSetupSignsInAgainWithoutTheExpiredToken(t *testing.T) {
+	var mu sync.Mutex
+	logins, expired := 0, false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		tokenExpired := func() {
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"errors":[{"message":"Token expired.","extensions":{"code":"TOKEN_EXPIRED"}}]}`))
+		}
+		switch r.URL.Path {
+		case "/server/ping":
+			_, _ = w.Write([]byte("pong"))
+		case "/auth/login":
+			if r.Header.Get("Authorization") != "" {
+				tokenExpired()
+				return
+			}
+			logins++
+			_, _ = w.Write([]byte(`{"data":{"access_token":"tok-` + fmt.Sprint(logins) + `"}}`))
+		case "/policies/me/globals":
+			if !expired {
+				expired = true
+				tokenExpired()
+				return
+			}
+			_, _ = w.Write([]byte(`{"data":{"admin_access":true}}`))
+		case "/server/info":
+			_, _ = w.Write([]byte(`{"data":{"version":"11.0.0","websocket":false}}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	_, err := provision.Run(ctx, provision.Options{URL: srv.URL, Email: "admin@example.com", Password: "pw"})
+	// Getting as far as the realtime check means the second sign-in worked.
+	if err == nil || !strings.Contains(err.Error(), "realtime is off") {
+		msg := fmt.Sprint(err)
+		if len(msg) > 300 {
+			msg = msg[:300] + "…"
+		}
+		t.Fatalf("err = %s, want the run to reach the realtime check", msg)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if logins != 2 {
+		t.Errorf("signed in %d times, want 2", logins)
 	}
 }
