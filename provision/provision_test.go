@@ -316,3 +316,114 @@ func TestMainUsage(t *testing.T) {
 		t.Fatalf("no usage text:\n%s", stderr.String())
 	}
 }
+
+// setTextValidation replaces the validation of messages.text as admin.
+func setTextValidation(t *testing.T, env *devservertest.Env, admin string, v any) {
+	t.Helper()
+	body := map[string]any{"meta": map[string]any{"validation": v}}
+	if a := call(t, http.MethodPatch, env.URL+"/fields/messages/text", admin, body); a.Status != http.StatusOK {
+		t.Fatalf("set the validation of messages.text: %d %s", a.Status, a.Code)
+	}
+}
+
+// Setup limits the length of a message on the server: a client that does
+// not limit itself cannot store a text that freezes the readers' windows.
+// Everything the app's composer sends (4,000 characters, whatever the
+// script) passes.
+func TestServerRefusesOverlongText(t *testing.T) {
+	env := devservertest.Shared(t)
+	admin := login(t, env.URL, env.AdminEmail, env.AdminPassword)
+	ada := login(t, env.URL, env.Users[0].Email, env.Users[0].Password)
+	create := func(token, text string) answer {
+		a := call(t, http.MethodPost, env.URL+"/items/messages", token, map[string]any{"id": uuid.NewString(), "text": text})
+		if a.Status == http.StatusOK {
+			var m struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(a.Data, &m)
+			t.Cleanup(func() { call(t, http.MethodDelete, env.URL+"/items/messages/"+m.ID, admin, nil) })
+		}
+		return a
+	}
+	const composerMax = 4000 // ui.MaxMessageChars
+	for _, tc := range []struct {
+		name, text string
+		ok         bool
+	}{
+		{"at the limit", strings.Repeat("a", provision.MaxTextUnits), true},
+		{"the composer's longest, astral", strings.Repeat("😀", composerMax), true},
+		{"the composer's longest, with newlines", strings.Repeat("\n", composerMax), true},
+		{"one unit over", strings.Repeat("a", provision.MaxTextUnits+1), false},
+		{"100 KB", strings.Repeat("lorem ipsum ", 100<<10/12), false},
+		{"100 KB without spaces", strings.Repeat("x", 100<<10), false},
+		{"many newlines", strings.Repeat("a\n", provision.MaxTextUnits), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for who, tok := range map[string]string{"ada": ada, "admin": admin} {
+				a := create(tok, tc.text)
+				if tc.ok && a.Status != http.StatusOK {
+					t.Errorf("%s creates %d units: %d %s, want it stored", who, len(tc.text), a.Status, a.Code)
+				}
+				if !tc.ok && (a.Status != http.StatusBadRequest || a.Code != "FAILED_VALIDATION") {
+					t.Errorf("%s creates an over-long text: %d %q, want 400 FAILED_VALIDATION", who, a.Status, a.Code)
+				}
+			}
+		})
+	}
+
+	// Nor can a message be made long by an edit.
+	a := create(ada, "short")
+	var m struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(a.Data, &m); err != nil {
+		t.Fatal(err)
+	}
+	if a := call(t, http.MethodPatch, env.URL+"/items/messages/"+m.ID, ada, map[string]string{"text": strings.Repeat("x", 100<<10)}); restricted(env.Report) {
+		if a.Status == http.StatusOK {
+			t.Errorf("an edit made the message 100 KB long")
+		}
+	} else if a.Status != http.StatusBadRequest || a.Code != "FAILED_VALIDATION" {
+		t.Errorf("edit to 100 KB: %d %q, want 400 FAILED_VALIDATION", a.Status, a.Code)
+	}
+}
+
+// A server set up before the check gets it from the next setup, once; a
+// validation someone else put there is left as found and mentioned.
+func TestSetupAddsTheLengthCheckOnce(t *testing.T) {
+	env := devservertest.Shared(t)
+	admin := login(t, env.URL, env.AdminEmail, env.AdminPassword)
+	opts := provision.Options{URL: env.URL, Email: env.AdminEmail, Password: env.AdminPassword}
+	t.Cleanup(func() {
+		setTextValidation(t, env, admin, nil)
+		if _, err := run(t, opts); err != nil {
+			t.Error(err)
+		}
+	})
+
+	setTextValidation(t, env, admin, nil) // as set up by an older version
+	rep, err := run(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "limited messages.text to 8000 UTF-16 units (field validation)"; len(rep.Changes) != 1 || rep.Changes[0] != want {
+		t.Fatalf("setup on a server without the check: changes %q, want [%q]", rep.Changes, want)
+	}
+	ada := login(t, env.URL, env.Users[0].Email, env.Users[0].Password)
+	if a := call(t, http.MethodPost, env.URL+"/items/messages", ada, map[string]any{"text": strings.Repeat("x", 100<<10)}); a.Code != "FAILED_VALIDATION" {
+		t.Fatalf("after setup a 100 KB create: %d %q, want FAILED_VALIDATION", a.Status, a.Code)
+	}
+	if rep, err := run(t, opts); err != nil || rep.Changed() {
+		t.Fatalf("second setup: changes %q, err %v; want nothing changed", rep.Changes, err)
+	}
+
+	own := map[string]any{"_and": []any{map[string]any{"text": map[string]any{"_nempty": true}}}}
+	setTextValidation(t, env, admin, own)
+	rep, err = run(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Changed() || !strings.Contains(strings.Join(rep.Notes, "\n"), "messages.text has its own validation, left as found") {
+		t.Fatalf("setup with another validation: changes %q, notes %q; want it left as found, with a note", rep.Changes, rep.Notes)
+	}
+}

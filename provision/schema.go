@@ -76,10 +76,31 @@ func messageFields() []field {
 		},
 		{
 			Field: "text", Type: "text",
-			Meta:   map[string]any{"interface": "input-multiline"},
+			Meta: map[string]any{"interface": "input-multiline",
+				"validation": TextValidation(), "validation_message": textValidationMessage},
 			Schema: map[string]any{},
 		},
 	}
+}
+
+// MaxTextUnits is the longest message text the server accepts, in UTF-16
+// code units (what the JavaScript regular expression of the check counts).
+// The app's composer sends at most 4,000 characters (ui.MaxMessageChars),
+// which is at most 8,000 units whatever the script: everything the app
+// sends passes, and a client that does not limit itself cannot store the
+// multi-megabyte message that freezes the readers' windows.
+const MaxTextUnits = 8000
+
+const textValidationMessage = "A message is at most 8,000 UTF-16 code units long (directuschat setup)."
+
+// TextValidation is the field validation setup puts on messages.text: a
+// Directus filter, checked on every create and update by REST, GraphQL and
+// the WebSocket, for admins too. Directus has no length operator; _regex
+// is tested against the whole value.
+func TextValidation() map[string]any {
+	return map[string]any{"_and": []any{
+		map[string]any{"text": map[string]any{"_regex": fmt.Sprintf(`^[\s\S]{0,%d}$`, MaxTextUnits)}},
+	}}
 }
 
 // existingField is a field as GET /fields/messages describes it.
@@ -91,7 +112,8 @@ type existingField struct {
 		IsIndexed    bool `json:"is_indexed"`
 	} `json:"schema"`
 	Meta *struct {
-		Special []string `json:"special"`
+		Special    []string        `json:"special"`
+		Validation json.RawMessage `json:"validation"`
 	} `json:"meta"`
 }
 
@@ -112,7 +134,7 @@ func ensureSchema(ctx context.Context, c *client, rep *Report) error {
 		if err := c.do(ctx, http.MethodPost, "/collections", body, nil); err != nil {
 			return fmt.Errorf("create collection %s: %w", Collection, err)
 		}
-		rep.Changes = append(rep.Changes, "created collection messages (id uuid, date_created indexed, date_updated, user_created, text)")
+		rep.Changes = append(rep.Changes, fmt.Sprintf("created collection messages (id uuid, date_created indexed, date_updated, user_created, text of at most %d UTF-16 units)", MaxTextUnits))
 	} else if err := ensureFields(ctx, c, rep); err != nil {
 		return err
 	}
@@ -174,6 +196,11 @@ func ensureFields(ctx context.Context, c *client, rep *Report) error {
 			}
 			rep.Changes = append(rep.Changes, fmt.Sprintf("set special %s on messages.%s", special, want.Field))
 		}
+		if want.Field == "text" {
+			if err := ensureTextValidation(ctx, c, got, rep); err != nil {
+				return err
+			}
+		}
 		if want.Field == "date_created" && (got.Schema == nil || !got.Schema.IsIndexed) {
 			body := map[string]any{"schema": map[string]any{"is_indexed": true}}
 			if err := c.do(ctx, http.MethodPatch, "/fields/"+Collection+"/date_created", body, nil); err != nil {
@@ -182,6 +209,31 @@ func ensureFields(ctx context.Context, c *client, rep *Report) error {
 			rep.Changes = append(rep.Changes, "created index on messages.date_created")
 		}
 	}
+	return nil
+}
+
+// ensureTextValidation puts the length check on messages.text when the
+// field has no validation; one set by someone else is left as found.
+func ensureTextValidation(ctx context.Context, c *client, got existingField, rep *Report) error {
+	var have map[string]any
+	if got.Meta != nil && len(got.Meta.Validation) > 0 {
+		if err := json.Unmarshal(got.Meta.Validation, &have); err != nil {
+			return fmt.Errorf("read validation of %s.text: %w", Collection, err)
+		}
+	}
+	want := TextValidation()
+	if len(have) > 0 {
+		if !sameJSON(have, want) {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("messages.text has its own validation, left as found: "+
+				"the app sends up to %d UTF-16 units and expects the server to refuse much longer texts", MaxTextUnits))
+		}
+		return nil
+	}
+	body := map[string]any{"meta": map[string]any{"validation": want, "validation_message": textValidationMessage}}
+	if err := c.do(ctx, http.MethodPatch, "/fields/"+Collection+"/text", body, nil); err != nil {
+		return fmt.Errorf("limit the length of %s.text: %w", Collection, err)
+	}
+	rep.Changes = append(rep.Changes, fmt.Sprintf("limited messages.text to %d UTF-16 units (field validation)", MaxTextUnits))
 	return nil
 }
 

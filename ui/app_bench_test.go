@@ -123,6 +123,7 @@ func benchEnv(b *testing.B) *bench.Env {
 	env := devservertest.Shared(b)
 	e := bench.External(env.URL)
 	e.Users = env.Users
+	e.AdminEmail, e.AdminPassword = env.AdminEmail, env.AdminPassword
 	return e
 }
 

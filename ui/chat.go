@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -33,6 +34,8 @@ type chatView struct {
 	reconnect   *widget.Button
 	content     fyne.CanvasObject
 	heights     *rowHeights
+	// expanded are the long messages the user unfolded ("Show more").
+	expanded map[string]bool
 
 	loadingOlder  bool
 	followPending bool // a scroll to the newest row is dispatched
@@ -42,7 +45,7 @@ type chatView struct {
 }
 
 func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatView {
-	c := &chatView{app: u, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}}
+	c := &chatView{app: u, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.list = widget.NewListWithData(c.data, c.heights.newRow, c.bindRow)
@@ -70,6 +73,7 @@ func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatV
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, send, c.composer),
+		c.composer.hint,
 		statusBar,
 	)
 	watch := &widthWatch{onWidth: func() { c.list.Refresh() }}
@@ -353,7 +357,8 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 		del.Importance = widget.DangerImportance
 		actions = append(actions, del)
 	}
-	preview := widget.NewLabel(e.Text)
+	short, _ := foldText(e.Text)
+	preview := widget.NewLabel(short)
 	preview.Wrapping = fyne.TextWrapWord
 	preview.Truncation = fyne.TextTruncateEllipsis
 	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, container.NewHBox(actions...), nil, nil, preview), c.app.win)
@@ -398,14 +403,23 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	if e.Edited() {
 		meta += " (edited)"
 	}
-	r.show(rowContent{
+	text, fold := displayText(e.Text, c.expanded[e.ID])
+	rc := rowContent{
 		author:  nameOf(e.Message),
 		meta:    meta,
 		failed:  e.Status == timeline.Failed,
-		text:    e.Text,
+		text:    text,
+		fold:    fold,
 		divider: e.ID == c.firstUnread,
-	})
-	c.fitRow(index, e)
+	}
+	if fold == foldCapped {
+		rc.total = utf8.RuneCountInString(e.Text)
+	}
+	r.show(rc)
+	id := e.ID
+	r.onToggle = func() { c.toggleFold(id) }
+	r.onCopy = func() { c.copyText(id) }
+	c.fitRow(index, e, rc)
 	if index == c.tl.Len()-1 {
 		c.seen() // the newest row is being shown
 	}
@@ -414,5 +428,31 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 			c.loadingOlder = true
 			c.session.LoadOlder(oldest, tied)
 		}
+	}
+}
+
+// toggleFold folds or unfolds the long message id.
+func (c *chatView) toggleFold(id string) {
+	i := c.tl.Index(id)
+	if i < 0 {
+		return
+	}
+	if c.expanded[id] {
+		delete(c.expanded, id)
+	} else {
+		c.expanded[id] = true
+	}
+	c.list.RefreshItem(i)
+	if !c.expanded[id] {
+		c.list.ScrollTo(i) // the folded row may be far above the view now
+	}
+}
+
+// copyText puts the whole text of message id on the clipboard: an
+// expanded row shows at most expandChars characters of it.
+func (c *chatView) copyText(id string) {
+	if i := c.tl.Index(id); i >= 0 {
+		c.app.fyne.Clipboard().SetContent(c.tl.At(i).Text)
+		c.status.SetText(fmt.Sprintf("Copied %s characters.", thousands(utf8.RuneCountInString(c.tl.At(i).Text))))
 	}
 }

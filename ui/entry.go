@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -9,18 +11,26 @@ import (
 )
 
 // composer is the message entry: multi-line, Enter sends, Shift+Enter adds a
-// newline (the reverse of Fyne's multi-line default, as chat apps do).
+// newline (the reverse of Fyne's multi-line default, as chat apps do). It
+// sends at most MaxMessageChars characters: near the limit its hint counts
+// them, over it the hint says why the message cannot go, and Enter keeps
+// the text where it is.
 type composer struct {
 	widget.Entry
 	shift  bool
 	onSend func(text string)
+	// hint is shown under the entry near and over the limit.
+	hint *widget.Label
 }
 
 func newComposer(onSend func(string)) *composer {
-	c := &composer{onSend: onSend}
+	c := &composer{onSend: onSend, hint: widget.NewLabel("")}
 	c.MultiLine = true
 	c.Wrapping = fyne.TextWrapWord
 	c.SetPlaceHolder("Write a message… (Enter sends, Shift+Enter adds a line)")
+	c.hint.Wrapping = fyne.TextWrapWord
+	c.hint.Hide()
+	c.OnChanged = func(string) { c.updateHint() }
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -52,12 +62,36 @@ func (c *composer) TypedKey(k *fyne.KeyEvent) {
 }
 
 // send hands the text over and clears the entry; whitespace-only text is
-// not a message and stays where it is.
+// not a message and stays where it is, and so does a text over the limit.
 func (c *composer) send() {
 	text := strings.TrimSpace(c.Text)
 	if text == "" || c.Disabled() {
 		return
 	}
+	if utf8.RuneCountInString(text) > MaxMessageChars {
+		c.updateHint() // it says why
+		return
+	}
 	c.onSend(text)
 	c.SetText("")
+}
+
+// updateHint counts the characters from near the limit on, and over it
+// says why the message cannot be sent.
+func (c *composer) updateHint() {
+	n := utf8.RuneCountInString(strings.TrimSpace(c.Text))
+	switch {
+	case n > MaxMessageChars:
+		c.hint.Importance = widget.DangerImportance
+		c.hint.SetText(fmt.Sprintf("%s / %s characters: too long to send. Messages are limited to %s characters "+
+			"so that they stay quick to show for everyone; shorten it or send it in parts.",
+			thousands(n), thousands(MaxMessageChars), thousands(MaxMessageChars)))
+		c.hint.Show()
+	case n >= composerHintFrom:
+		c.hint.Importance = widget.MediumImportance
+		c.hint.SetText(fmt.Sprintf("%s / %s characters", thousands(n), thousands(MaxMessageChars)))
+		c.hint.Show()
+	default:
+		c.hint.Hide()
+	}
 }

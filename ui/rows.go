@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"image/color"
 	"slices"
 
@@ -18,40 +19,55 @@ type bindingItem = binding.DataItem
 
 // messageRow is one message: author and time on a line, the text below,
 // wrapped to the width, and above the first unread message a "New
-// messages" divider.
+// messages" divider. A long text is folded (see longtext.go): the row
+// shows its start and a "Show more" button; expanded, the text is drawn by
+// several labels of bounded size, stacked so they read as one.
 //
 // Rows are built to be cheap, because widget.List makes many: on every
 // full refresh (each batch, each SetItemHeight) it creates a row only to
 // measure it, and drops its pool of spare rows. Until a row is first shown
 // or laid out it is a bare struct that reports the template size (so
 // measuring it builds no renderer, which Fyne would cache for a minute);
-// the divider label exists only in rows that have shown it.
+// the divider, the extra labels and the fold buttons exist only in rows
+// that have shown them.
 type messageRow struct {
 	widget.BaseWidget
 	template fyne.Size
+	overlap  float32   // see rowHeights.overlap
 	parts    *rowParts // nil until the row is shown or laid out
 	shown    rowContent
+	// onToggle and onCopy are set by whoever binds the row: the fold
+	// button and "Copy all" call them.
+	onToggle, onCopy func()
 }
 
 // rowParts are a row's canvas objects.
 type rowParts struct {
-	box     *fyne.Container
-	author  *canvas.Text
-	meta    *canvas.Text
-	text    *widget.Label
-	divider *widget.Label // nil until needed
+	box      *fyne.Container
+	header   *fyne.Container
+	author   *canvas.Text
+	meta     *canvas.Text
+	text     *widget.Label   // the text, or its first chunk
+	more     []*widget.Label // the other chunks of an expanded text
+	controls *fyne.Container // nil until needed: toggle, copyAll
+	toggle   *widget.Button
+	copyAll  *widget.Button
+	divider  *widget.Label // nil until needed
 }
 
 // rowContent is what a row shows; a row bound again to the same content
 // (every full refresh of the list re-binds the visible rows) is left alone.
 type rowContent struct {
-	author, meta, text string
-	failed, divider    bool
+	author, meta    string
+	text            string    // what is shown of the message: see displayText
+	fold            foldState // how
+	total           int       // characters in the whole message, for "Copy all"
+	failed, divider bool
 }
 
 // newRow makes an empty row for widget.List.
 func (h *rowHeights) newRow() fyne.CanvasObject {
-	r := &messageRow{template: h.templateSize}
+	r := &messageRow{template: h.templateSize, overlap: h.overlap}
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -71,14 +87,20 @@ func (r *messageRow) ensureParts() *rowParts {
 	p := &rowParts{
 		author: canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 		meta:   canvas.NewText("", theme.Color(theme.ColorNamePlaceHolder)),
-		text:   widget.NewLabel(""),
+		text:   newTextLabel(""),
 	}
 	p.author.TextStyle = fyne.TextStyle{Bold: true}
 	p.meta.TextSize = theme.CaptionTextSize()
-	p.text.Wrapping = fyne.TextWrapWord
-	p.box = container.New(rowLayout{p}, container.NewHBox(p.author, p.meta), p.text)
+	p.header = container.NewHBox(p.author, p.meta)
+	p.box = container.New(rowLayout{p, r.overlap}, p.header, p.text)
 	r.parts = p
 	return p
+}
+
+func newTextLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapWord
+	return l
 }
 
 func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
@@ -102,19 +124,111 @@ func (r *messageRow) show(c rowContent) {
 		p.meta.Color = r.metaColor()
 		p.meta.Refresh()
 	}
+	relayout := false
 	if c.text != old.text {
-		p.text.SetText(c.text)
+		relayout = r.showText(chunks(c.text)) || relayout
+	}
+	if c.fold != old.fold || c.total != old.total {
+		relayout = r.showControls(c.fold, c.total) || relayout
 	}
 	if c.divider != old.divider {
 		if c.divider && p.divider == nil {
 			p.divider = newDivider()
-			p.box.Objects = append(p.box.Objects, p.divider)
 		}
 		if p.divider != nil {
 			p.divider.Hidden = !c.divider
 		}
+		relayout = true
+	}
+	if relayout {
+		p.box.Objects = p.objects()
 		p.box.Refresh()
 	}
+}
+
+// showText puts the chunks in the labels, reporting whether labels were
+// added or removed.
+func (r *messageRow) showText(ch []string) bool {
+	p := r.parts
+	p.text.SetText(ch[0])
+	rest := ch[1:]
+	changed := len(rest) != len(p.more)
+	for i, s := range rest {
+		if i < len(p.more) {
+			p.more[i].SetText(s)
+		} else {
+			p.more = append(p.more, newTextLabel(s))
+		}
+	}
+	clear(p.more[len(rest):])
+	p.more = p.more[:len(rest)]
+	return changed
+}
+
+// showControls shows the fold buttons a row in state f needs, reporting
+// whether the row gained or lost them.
+func (r *messageRow) showControls(f foldState, total int) bool {
+	p := r.parts
+	had := p.controls != nil && p.controls.Visible()
+	if f == foldNone {
+		if p.controls != nil {
+			p.controls.Hide()
+		}
+		return had
+	}
+	if p.controls == nil {
+		p.toggle = widget.NewButton("", func() {
+			if r.onToggle != nil {
+				r.onToggle()
+			}
+		})
+		p.toggle.Importance = widget.LowImportance
+		p.copyAll = widget.NewButton("", func() {
+			if r.onCopy != nil {
+				r.onCopy()
+			}
+		})
+		p.copyAll.Importance = widget.LowImportance
+		p.controls = container.NewHBox(p.toggle, p.copyAll)
+	}
+	p.controls.Show()
+	if f == foldFolded {
+		p.toggle.SetText("Show more")
+	} else {
+		p.toggle.SetText("Show less")
+	}
+	if f == foldCapped {
+		p.copyAll.SetText(fmt.Sprintf("Copy all %s characters", thousands(total)))
+		p.copyAll.Show()
+	} else {
+		p.copyAll.Hide()
+	}
+	return !had
+}
+
+// objects are the row's visible canvas objects, in drawing order.
+func (p *rowParts) objects() []fyne.CanvasObject {
+	objs := make([]fyne.CanvasObject, 0, 4+len(p.more))
+	objs = append(objs, p.header, p.text)
+	for _, l := range p.more {
+		objs = append(objs, l)
+	}
+	if p.controls != nil && p.controls.Visible() {
+		objs = append(objs, p.controls)
+	}
+	if p.divider != nil && p.divider.Visible() {
+		objs = append(objs, p.divider)
+	}
+	return objs
+}
+
+// thousands writes n with comma separators.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // metaColor is the colour of the time (or of "not sent").
@@ -148,9 +262,14 @@ func newDivider() *widget.Label {
 	return d
 }
 
-// rowLayout stacks the divider (when shown), the header and the text with
-// no gaps, the text full width.
-type rowLayout struct{ p *rowParts }
+// rowLayout stacks the divider (when shown), the header, the text labels
+// and the fold buttons with no gaps, the text full width. The labels of
+// one text overlap by their padding, so their lines are spaced as in one
+// label.
+type rowLayout struct {
+	p       *rowParts
+	overlap float32
+}
 
 func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding()
@@ -161,12 +280,37 @@ func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 		d.Resize(fyne.NewSize(size.Width, h))
 		y = h
 	}
-	header := l.p.box.Objects[0]
+	header := l.p.header
 	h := header.MinSize().Height
 	header.Move(fyne.NewPos(pad, y+pad/2))
 	header.Resize(fyne.NewSize(size.Width-2*pad, h))
-	l.p.text.Move(fyne.NewPos(0, y+h))
-	l.p.text.Resize(fyne.NewSize(size.Width, size.Height-y-h))
+	y += h
+	controls := l.p.controls
+	if controls != nil && !controls.Visible() {
+		controls = nil
+	}
+	if len(l.p.more) == 0 && controls == nil {
+		l.p.text.Move(fyne.NewPos(0, y))
+		l.p.text.Resize(fyne.NewSize(size.Width, size.Height-y))
+		return
+	}
+	for i, t := range l.texts() {
+		if i > 0 {
+			y -= l.overlap
+		}
+		th := t.MinSize().Height
+		t.Move(fyne.NewPos(0, y))
+		t.Resize(fyne.NewSize(size.Width, th))
+		y += th
+	}
+	if controls != nil {
+		controls.Move(fyne.NewPos(pad, y))
+		controls.Resize(fyne.NewSize(size.Width-2*pad, controls.MinSize().Height))
+	}
+}
+
+func (l rowLayout) texts() []*widget.Label {
+	return append([]*widget.Label{l.p.text}, l.p.more...)
 }
 
 func (l rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
@@ -177,18 +321,21 @@ func (l rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 			w, h = max(w, m.Width), h+m.Height
 		}
 	}
-	return fyne.NewSize(w, h)
+	return fyne.NewSize(w, h-l.overlap*float32(len(l.p.more)))
 }
 
 // rowHeights gives rows with wrapped text their height. widget.List keys
 // custom heights by row index and its scrolling math is O(rows with custom
 // heights), so only rows that are shown and taller than one line get one,
-// measured once per (message, text, width).
+// measured once per (message, shown text, width). The shown text is
+// bounded (longtext.go), and so is the time a measure takes.
 type rowHeights struct {
 	templateSize fyne.Size          // a one-line row
 	template     float32            // its height
 	header       float32            // height of the author/time line
 	divider      float32            // height of the "new messages" divider
+	controls     float32            // height of the fold buttons
+	overlap      float32            // padding of a text label: stacked labels overlap by it
 	applied      map[int]float32    // what the list was told, by row
 	cache        map[string]measure // by message id
 	probe        *widget.Label
@@ -196,6 +343,7 @@ type rowHeights struct {
 
 type measure struct {
 	text   string
+	fold   foldState
 	width  float32
 	height float32
 }
@@ -205,28 +353,41 @@ func newRowHeights() *rowHeights {
 	tmpl.ExtendBaseWidget(tmpl)
 	tmpl.show(rowContent{author: "Name", meta: "00:00", text: "Text"})
 	size := tmpl.MinSize()
-	probe := widget.NewLabel("")
-	probe.Wrapping = fyne.TextWrapWord
+	one, two := newTextLabel("Text").MinSize().Height, newTextLabel("Text\nText").MinSize().Height
+	button := widget.NewButton("Show more", nil)
+	button.Importance = widget.LowImportance
 	return &rowHeights{
 		templateSize: size,
 		template:     size.Height,
 		header:       size.Height - tmpl.parts.text.MinSize().Height,
 		divider:      newDivider().MinSize().Height,
+		controls:     button.MinSize().Height,
+		overlap:      2*one - two,
 		applied:      map[int]float32{},
 		cache:        map[string]measure{},
-		probe:        probe,
+		probe:        newTextLabel(""),
 	}
 }
 
-// height is the row height for e at the given width.
-func (h *rowHeights) height(e timeline.Entry, width float32) float32 {
-	if m, ok := h.cache[e.ID]; ok && m.text == e.Text && m.width == width {
+// height is the row height for message id showing c at the given width.
+func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
+	if m, ok := h.cache[id]; ok && m.text == c.text && m.fold == c.fold && m.width == width {
 		return m.height
 	}
-	h.probe.SetText(e.Text)
-	h.probe.Resize(fyne.NewSize(width, h.probe.MinSize().Height))
-	height := max(h.header+h.probe.MinSize().Height, h.template)
-	h.cache[e.ID] = measure{text: e.Text, width: width, height: height}
+	height := h.header
+	for i, s := range chunks(c.text) {
+		if i > 0 {
+			height -= h.overlap
+		}
+		h.probe.SetText(s)
+		h.probe.Resize(fyne.NewSize(width, h.probe.MinSize().Height))
+		height += h.probe.MinSize().Height
+	}
+	if c.fold != foldNone {
+		height += h.controls
+	}
+	height = max(height, h.template)
+	h.cache[id] = measure{text: c.text, fold: c.fold, width: width, height: height}
 	return height
 }
 
@@ -292,13 +453,14 @@ func (h *rowHeights) rowAt(y, separator float32, rows int) int {
 	return max(rows-1, 0)
 }
 
-// fitRow gives row r (showing e) its height for the list's width.
-func (c *chatView) fitRow(index int, e timeline.Entry) {
+// fitRow gives row index (showing rc of message e) its height for the
+// list's width.
+func (c *chatView) fitRow(index int, e timeline.Entry, rc rowContent) {
 	width := c.list.Size().Width
 	if width <= 0 {
 		return
 	}
-	want := c.heights.height(e, width)
+	want := c.heights.height(e.ID, rc, width)
 	if e.ID == c.firstUnread {
 		want += c.heights.divider
 	}
