@@ -369,10 +369,17 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 func (c *chatView) editMessage(e timeline.Entry) {
 	entry := widget.NewMultiLineEntry()
 	entry.Wrapping = fyne.TextWrapWord
+	entry.AlwaysShowValidationError = true // also while typing: Save is disabled at once
+	entry.Validator = func(s string) error {
+		if n := utf8.RuneCountInString(strings.TrimSpace(s)); n > MaxMessageChars {
+			return fmt.Errorf("%s characters: at most %s", thousands(n), thousands(MaxMessageChars))
+		}
+		return nil
+	}
 	entry.SetText(e.Text)
 	d := dialog.NewForm("Edit message", "Save", "Cancel", []*widget.FormItem{widget.NewFormItem("", entry)}, func(ok bool) {
 		text := strings.TrimSpace(entry.Text)
-		if ok && text != "" && text != e.Text {
+		if ok && text != "" && text != e.Text && utf8.RuneCountInString(text) <= MaxMessageChars {
 			c.session.Edit(e.ID, text)
 		}
 	}, c.app.win)

@@ -12,11 +12,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
 
 	"directuschat/devserver/devservertest"
 	"directuschat/provision"
 	"directuschat/realtime"
+	"directuschat/timeline"
 )
 
 // The composer sends at most MaxMessageChars characters: it counts near
@@ -185,5 +187,51 @@ func TestLongMessageFromOtherUserIsFolded(t *testing.T) {
 	test.Tap(r.parts.toggle)
 	if r = rowOf(c, id); r == nil || r.shown.fold != foldFolded {
 		t.Fatal("Show less did not fold the row")
+	}
+}
+
+// The edit dialog cannot make a message longer than the composer can send:
+// Save is disabled and the entry says why.
+func TestEditCannotMakeMessageOverlong(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	c.composer.SetText("to be edited " + uuid.NewString())
+	text := strings.TrimSpace(c.composer.Text)
+	pressEnter(c.composer)
+	th.until(t, 10*time.Second, "the message stored", func() bool {
+		i := rowWith(c, text)
+		return i >= 0 && c.tl.At(i).Status == timeline.Sent
+	})
+	c.editMessage(c.tl.At(rowWith(c, text)))
+
+	var entry *widget.Entry
+	var save *widget.Button
+	for _, o := range test.LaidOutObjects(u.win.Canvas().Overlays().Top()) {
+		switch o := o.(type) {
+		case *widget.Entry:
+			if o.MultiLine {
+				entry = o
+			}
+		case *widget.Button:
+			if o.Text == "Save" {
+				save = o
+			}
+		}
+	}
+	if entry == nil || save == nil {
+		t.Fatal("no entry or Save button in the edit dialog")
+	}
+	test.Type(entry, "x")
+	if save.Disabled() {
+		t.Fatal("Save is disabled for a short text")
+	}
+	entry.SetText(strings.Repeat("y", MaxMessageChars+1))
+	if !save.Disabled() {
+		t.Error("Save is enabled for a text over the limit")
+	}
+	if err := entry.Validate(); err == nil || !strings.Contains(err.Error(), "4,001 characters: at most 4,000") {
+		t.Errorf("the entry's error is %v", err)
 	}
 }
