@@ -101,6 +101,17 @@ type SignedOut struct {
 // sign-in: show them as pending.
 type Queued struct{ Messages []Message }
 
+// Persisted tells where messages typed here are kept until the server has
+// them: with Err nil, in the durable outbox (they survive quitting the
+// app); otherwise in memory only, and Err says why (no outbox, a failed
+// write, or the account's outbox not open yet). Messages are reported
+// again when that changes.
+type Persisted struct {
+	IDs []string
+	Err error
+}
+
+func (Persisted) event()     {}
 func (Queued) event()        {}
 func (Loaded) event()        {}
 func (Deleted) event()       {}

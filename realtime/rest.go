@@ -21,7 +21,8 @@ import (
 type Tokens struct {
 	Access    string
 	Refresh   string
-	ExpiresAt time.Time // when Access stops working
+	ExpiresAt time.Time     // when Access stops working
+	Lifetime  time.Duration // how long Access was valid when issued (the server's ACCESS_TOKEN_TTL)
 }
 
 // User is the signed-in account.
@@ -156,6 +157,7 @@ func (r *REST) tokens(ctx context.Context, path string, body any) (Tokens, error
 		Access:    out.Data.AccessToken,
 		Refresh:   out.Data.RefreshToken,
 		ExpiresAt: start.Add(time.Duration(out.Data.Expires) * time.Millisecond),
+		Lifetime:  time.Duration(out.Data.Expires) * time.Millisecond,
 	}, nil
 }
 

@@ -105,6 +105,7 @@ type Session struct {
 	intKeys      bool     // integer primary keys: no client ids, at-least-once
 	known        []string // ids of cached messages to re-check once online
 	store        OutboxStore
+	storeErr     error // why the outbox could not be opened
 	tokens       Tokens
 	fields       []string
 	conn         *conn
@@ -143,6 +144,7 @@ func Connect(ctx context.Context, cfg Config, creds Credentials) (*Session, erro
 	if err := s.rest.Probe(ctx); err != nil {
 		return nil, err
 	}
+	s.log.Debug("realtime: signing in", "server", DisplayHost(s.base), "credentials", creds)
 	tokens, err := s.rest.Login(ctx, creds.Email, creds.Password, creds.OTP)
 	if err != nil {
 		return nil, err
@@ -203,6 +205,7 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	}
 	s.setProfile(user, perms)
 	s.tokens = tokens
+	s.log.Debug("realtime: signed in", "user", user.ID, "tokens", tokens)
 	res := s.open(ctx, tokens.Access, s.fields)
 	if res.err != nil {
 		return nil, res.err
@@ -271,25 +274,83 @@ func Open(cfg Config, r Remembered) (*Session, error) {
 // their original IDs: if one was stored after all, the server says so.
 func (s *Session) restoreOutbox() {
 	store, err := s.cfg.Outbox(s.base, s.user)
+// Messages typed before the outbox opened (a remembered session learns who
+// the user is from the server) are written to it then.
 	if err != nil {
+	defer s.saveOutbox()
 		s.log.Warn("realtime: outbox unavailable; unsent messages are kept in memory only", "err", err)
 		return
 	}
-	s.store = store
+		s.storeErr = err
+	s.store, s.storeErr = store, nil
 	msgs, err := store.Load()
 	if err != nil {
 		s.log.Warn("realtime: could not read the outbox", "err", err)
 		return
 	}
-	if len(msgs) == 0 {
+	var older []*outgoing
+	for i := range msgs {
+		if s.findOutgoing(msgs[i].ID) != nil {
+			continue
+		}
+		msgs[i].AuthorID, msgs[i].AuthorName = s.user.ID, s.user.FirstName
+		older = append(older, &outgoing{msg: msgs[i], saved: true})
+	}
+	if len(older) == 0 {
 		return
 	}
-	for i := range msgs {
-		msgs[i].AuthorID, msgs[i].AuthorName = s.user.ID, s.user.FirstName
-		s.outbox = append(s.outbox, &outgoing{msg: msgs[i]})
+	// Typed in an earlier run: before anything typed in this one.
+	s.outbox = append(older, s.outbox...)
+	queued := make([]Message, len(older))
+	for i, o := range older {
+		queued[i] = o.msg
 	}
-	s.log.Info("realtime: resending messages left from the last run", "count", len(msgs))
-	s.events.push(Queued{Messages: msgs})
+	s.log.Info("realtime: resending messages left from the last run", "count", len(queued))
+	s.events.push(Queued{Messages: queued})
+}
+
+// errOutboxNotOpen: the account's outbox opens once the user is known.
+var errOutboxNotOpen = errors.New("the outbox opens once the server says who the user is")
+
+// errNoOutbox: the app keeps no outbox (its file could not be opened).
+var errNoOutbox = errors.New("no outbox file")
+
+// saveOutbox writes the messages not yet on disk to the outbox, in typing
+// order, and reports where each one now is (Persisted).
+func (s *Session) saveOutbox() {
+	var saved, unsaved []string
+	var why error
+	for _, o := range s.outbox {
+		if o.saved {
+			continue
+		}
+		var err error
+		switch {
+		case s.store != nil:
+			err = s.store.Put(o.msg)
+		case s.cfg.Outbox == nil:
+			err = errNoOutbox
+		case s.storeErr != nil:
+			err = s.storeErr
+		default:
+			err = errOutboxNotOpen
+		}
+		if err != nil {
+			unsaved, why = append(unsaved, o.msg.ID), err
+			continue
+		}
+		o.saved = true
+		saved = append(saved, o.msg.ID)
+	}
+	if len(saved) > 0 {
+		s.events.push(Persisted{IDs: saved})
+	}
+	if len(unsaved) > 0 {
+		if s.store != nil {
+			s.log.Warn("realtime: could not save messages to the outbox; they are kept in memory only", "count", len(unsaved), "err", why)
+		}
+		s.events.push(Persisted{IDs: unsaved, Err: why})
+	}
 }
 
 // User is the signed-in account.
@@ -421,6 +482,7 @@ const (
 type outgoing struct {
 	msg   Message
 	state outState
+	saved bool // in the outbox file
 }
 
 type connectResult struct {
@@ -851,12 +913,8 @@ func isCode(err error, code string) bool {
 func (s *Session) handleCommand(c command) (stop bool) {
 	switch c := c.(type) {
 	case cmdSend:
-		if s.store != nil {
-			if err := s.store.Put(c.msg); err != nil {
-				s.log.Warn("realtime: could not save a message to the outbox", "err", err)
-			}
-		}
 		s.outbox = append(s.outbox, &outgoing{msg: c.msg})
+		s.saveOutbox()
 		s.pumpOutbox()
 	case cmdRetry:
 		if o := s.findOutgoing(c.id); o != nil && o.state == outFailed {
@@ -1146,7 +1204,10 @@ func (s *Session) attemptConnect() {
 		s.connectAfter = true
 		return
 	}
-	if time.Until(s.tokens.ExpiresAt) < s.cfg.RequestTimeout {
+	// Refresh first when the token would expire during the handshake; with
+	// a TTL shorter than RequestTimeout a fresh token counts as fresh
+	// (comparing with RequestTimeout alone refreshed in a loop).
+	if time.Until(s.tokens.ExpiresAt) < min(s.cfg.RequestTimeout, s.tokens.Lifetime/3) {
 		s.startRefresh(true)
 		return
 	}
@@ -1234,6 +1295,7 @@ func (s *Session) refreshed(res refreshResult) (stop bool) {
 		return false
 	}
 	s.tokens = res.tokens
+	s.log.Debug("realtime: tokens refreshed", "tokens", res.tokens)
 	s.events.push(TokensRotated{RefreshToken: res.tokens.Refresh})
 	s.scheduleRefresh()
 	if s.conn != nil {

@@ -1,8 +1,10 @@
-// Package store keeps the app's local data in bbolt files: per account, the
-// outbox of messages typed but not yet stored by the server (so they survive
-// quitting the app; in the config directory), and a cache of the newest
-// messages for an instant start (in the cache directory). Files are private
-// (mode 0600) and a corrupt file is set aside, never a crash.
+// Package store keeps the app's local data: per account, the outbox of
+// messages typed but not yet stored by the server (so they survive quitting
+// the app; a bbolt file in the config directory), and a cache of the newest
+// messages for an instant start (one JSON file per account in the cache
+// directory, for remembered sessions only, deleted whole at sign-out).
+// Files are private (mode 0600); a damaged file is set aside and reported,
+// never a crash.
 package store
 
 import (
@@ -13,6 +15,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,10 +27,50 @@ import (
 	"directuschat/realtime"
 )
 
-// DB is the open state file.
+// DB is the open state file. It is safe for concurrent use; every
+// operation holds its lock, so a damaged file can be swapped for a new one
+// under a running app.
 type DB struct {
-	db  *bolt.DB
-	log *slog.Logger
+	path string
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	db       *bolt.DB // nil once closed
+	damages  []Damage
+	watchers []func(Damage)
+}
+
+// DamageKind says which local file was damaged.
+type DamageKind int
+
+// The local files.
+const (
+	StateFile DamageKind = iota // the outbox of unsent messages
+	CacheFile                   // an account's history cache
+)
+
+// Damage reports a local file that could not be read, set aside (renamed,
+// not deleted) and replaced by an empty one.
+type Damage struct {
+	Kind      DamageKind
+	Path      string // the file, empty again now
+	MovedTo   string // where the damaged file is
+	Recovered int    // unsent messages carried over into the new file
+	Err       error  // what was wrong
+}
+
+// OnDamage registers fn to learn of damaged files: those found when the
+// file was opened (at once) and any found later. fn runs on whichever
+// goroutine found the damage, possibly with the file's lock held: it must
+// not call back into the DB (hand the news to another goroutine).
+func (d *DB) OnDamage(fn func(Damage)) {
+	d.mu.Lock()
+	d.watchers = append(d.watchers, fn)
+	past := slices.Clone(d.damages)
+	d.mu.Unlock()
+	for _, dmg := range past {
+		fn(dmg)
+	}
 }
 
 // DefaultPath is the state file in the user's config directory (not the
@@ -37,19 +83,14 @@ func DefaultPath() (string, error) {
 	return filepath.Join(dir, "directus-chat", "state.db"), nil
 }
 
-// DefaultCachePath is the history cache file in the user's cache directory
-// (the OS may clean it; it only holds copies of server data).
-func DefaultCachePath() (string, error) {
-	dir, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("cache file: %w", err)
-	}
-	return filepath.Join(dir, "directus-chat", "cache.db"), nil
-}
+// lockTimeout is how long Open waits for another process holding the file.
+const lockTimeout = 2 * time.Second
 
 // Open opens (or creates) the state file at path. A file that cannot be
-// read as a database is renamed to path+".corrupt-<time>" and replaced by
-// an empty one, with a log line.
+// read as a database, or whose pages do not read cleanly, is renamed to
+// path+".corrupt-<time>" and replaced by a new one holding the unsent
+// messages that could be read from it; OnDamage tells about it. A file
+// locked by another process is an error (bbolt's ErrTimeout), never set aside.
 func Open(path string, log *slog.Logger) (*DB, error) {
 	if log == nil {
 		log = slog.Default()
@@ -57,33 +98,193 @@ func Open(path string, log *slog.Logger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open state: %w", err)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if err != nil && !errors.Is(err, bolterrors.ErrTimeout) {
-		aside := fmt.Sprintf("%s.corrupt-%d", path, time.Now().Unix())
-		log.Warn("store: state file unreadable; set aside and starting empty", "path", path, "moved_to", aside, "err", err)
-		if rerr := os.Rename(path, aside); rerr != nil {
-			return nil, fmt.Errorf("open state: %w (and could not move it aside: %v)", err, rerr)
-		}
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	}
-	if err != nil {
+	d := &DB{path: path, log: log}
+	if err := d.open(); err != nil {
 		return nil, fmt.Errorf("open state %s: %w", path, err)
 	}
-	return &DB{db: db, log: log}, nil
+	return d, nil
+}
+
+// open checks the file and opens it, or sets it aside. A file in use by
+// another process is not checked (it may be half written): bbolt's shared
+// lock is taken first, so the check only ever reads a file at rest.
+func (d *DB) open() error {
+	var err error
+	if fi, statErr := os.Stat(d.path); statErr == nil && fi.Size() > 0 {
+		var ro *bolt.DB
+		if ro, err = openBolt(d.path, true); err == nil {
+			err = checkFile(d.path)
+			_ = protect(ro.Close)
+		}
+	}
+	if err == nil {
+		d.db, err = openBolt(d.path, false)
+	}
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return fmt.Errorf("in use by another process: %w", err)
+	}
+	return d.setAside(err)
+}
+
+// openBolt opens a bbolt file, turning its panics into errors. bbolt does
+// not close the file when it panics half-way through opening: the file
+// handle is kept here to close it then (which also drops the lock).
+func openBolt(path string, readOnly bool) (*bolt.DB, error) {
+	var f *os.File
+	opts := &bolt.Options{Timeout: lockTimeout, ReadOnly: readOnly,
+		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
+			var err error
+			f, err = os.OpenFile(name, flag, mode)
+			return f, err
+		}}
+	var db *bolt.DB
+	err := protect(func() error {
+		var err error
+		db, err = bolt.Open(path, 0o600, opts)
+		return err
+	})
+	if err != nil && db == nil && f != nil && errors.Is(err, errDamaged) {
+		_ = f.Close()
+	}
+	return db, err
+}
+
+// protect runs fn, turning a bbolt panic, or a fault reading the mapped
+// file (a file truncated under it), into an error wrapping errDamaged.
+func protect(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: bbolt: %v", errDamaged, r)
+		}
+	}()
+	return fn()
+}
+
+// setAside renames the damaged file, opens a new one in its place and
+// copies into it the outbox entries that can be read from the old bytes.
+func (d *DB) setAside(cause error) error {
+	data, _ := os.ReadFile(d.path) // best effort: salvage what can be read
+	aside := asidePath(d.path)
+	if err := os.Rename(d.path, aside); err != nil {
+		return fmt.Errorf("%w (and could not move it aside: %v)", cause, err)
+	}
+	db, err := openBolt(d.path, false)
+	if err != nil {
+		return fmt.Errorf("%w (and could not start a new file: %v)", cause, err)
+	}
+	d.db = db
+	recovered, err := d.restore(salvage(data))
+	if err != nil {
+		d.log.Warn("store: could not copy the readable unsent messages into the new state file", "err", err)
+	}
+	d.log.Warn("store: state file damaged; set aside and started anew", "path", d.path, "moved_to", aside, "recovered", recovered, "err", cause)
+	d.report(Damage{Kind: StateFile, Path: d.path, MovedTo: aside, Recovered: recovered, Err: cause})
+	return nil
+}
+
+// restore writes salvaged outbox entries (readable ones only) to the file.
+func (d *DB) restore(salvaged map[string]map[string][]byte) (int, error) {
+	n := 0
+	err := protect(func() error {
+		return d.db.Update(func(tx *bolt.Tx) error {
+			for name, kvs := range salvaged {
+				if !strings.HasPrefix(name, outboxPrefix) {
+					continue
+				}
+				b, err := tx.CreateBucketIfNotExists([]byte(name))
+				if err != nil {
+					return err
+				}
+				for k, v := range kvs {
+					var s storedMessage
+					if len(k) < 8 || json.Unmarshal(v, &s) != nil || s.ID == "" || s.ID != k[8:] {
+						continue
+					}
+					if err := b.Put([]byte(k), v); err != nil {
+						return err
+					}
+					n++
+				}
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// report records a damage and tells the watchers (d.mu is held).
+func (d *DB) report(dmg Damage) {
+	d.damages = append(d.damages, dmg)
+	for _, fn := range d.watchers {
+		fn(dmg)
+	}
+}
+
+// asidePath is where a damaged file goes: path.corrupt-<unix time>, with a
+// counter if that is taken.
+func asidePath(path string) string {
+	base := fmt.Sprintf("%s.corrupt-%d", path, time.Now().Unix())
+	p := base
+	for i := 2; ; i++ {
+		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
+			return p
+		}
+		p = fmt.Sprintf("%s-%d", base, i)
+	}
+}
+
+// do runs fn on the open file. A panic or fault in bbolt means the file is
+// damaged: it is set aside (with the readable unsent messages copied over)
+// and fn runs once more on the new file.
+func (d *DB) do(fn func(*bolt.DB) error) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.db == nil {
+		return bolterrors.ErrDatabaseNotOpen
+	}
+	err := protect(func() error { return fn(d.db) })
+	if !errors.Is(err, errDamaged) {
+		return err
+	}
+	_ = protect(d.db.Close)
+	d.db = nil
+	if serr := d.setAside(err); serr != nil {
+		return serr
+	}
+	return protect(func() error { return fn(d.db) })
 }
 
 // Close closes the file.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.db == nil {
+		return nil
+	}
+	err := protect(d.db.Close)
+	d.db = nil
+	return err
+}
+
+// outboxPrefix starts the name of every outbox bucket.
+const outboxPrefix = "outbox\x00"
 
 // Outbox returns the outbox of one account.
 func (d *DB) Outbox(server, userID string) *Outbox {
-	return &Outbox{db: d.db, bucket: []byte("outbox\x00" + server + "\x00" + userID)}
+	return &Outbox{d: d, bucket: []byte(outboxPrefix + server + "\x00" + userID)}
 }
 
 // Outbox is the persistent queue of one account's unsent messages, in the
 // order they were typed. It implements realtime.OutboxStore.
 type Outbox struct {
-	db     *bolt.DB
+	d      *DB
 	bucket []byte
 }
 
@@ -108,12 +309,14 @@ func (o *Outbox) Put(m realtime.Message) error {
 	if err != nil {
 		return fmt.Errorf("outbox put: %w", err)
 	}
-	err = o.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(o.bucket)
-		if err != nil {
-			return err
-		}
-		return b.Put(key(m), v)
+	err = o.d.do(func(db *bolt.DB) error {
+		return db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(o.bucket)
+			if err != nil {
+				return err
+			}
+			return b.Put(key(m), v)
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("outbox put: %w", err)
@@ -123,18 +326,20 @@ func (o *Outbox) Put(m realtime.Message) error {
 
 // Remove forgets the message with id.
 func (o *Outbox) Remove(id string) error {
-	err := o.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(o.bucket)
-		if b == nil {
-			return nil
-		}
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			if string(k[8:]) == id {
-				return c.Delete()
+	err := o.d.do(func(db *bolt.DB) error {
+		return db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(o.bucket)
+			if b == nil {
+				return nil
 			}
-		}
-		return nil
+			c := b.Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				if len(k) >= 8 && string(k[8:]) == id {
+					return c.Delete()
+				}
+			}
+			return nil
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("outbox remove: %w", err)
@@ -146,19 +351,22 @@ func (o *Outbox) Remove(id string) error {
 // skipped with a log line.
 func (o *Outbox) Load() ([]realtime.Message, error) {
 	var out []realtime.Message
-	err := o.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(o.bucket)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var s storedMessage
-			if err := json.Unmarshal(v, &s); err != nil || s.ID == "" {
-				slog.Warn("store: skipped unreadable outbox entry", "err", err)
+	err := o.d.do(func(db *bolt.DB) error {
+		out = nil // a second run, on a new file after damage, starts over
+		return db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket(o.bucket)
+			if b == nil {
 				return nil
 			}
-			out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created})
-			return nil
+			return b.ForEach(func(k, v []byte) error {
+				var s storedMessage
+				if err := json.Unmarshal(v, &s); err != nil || s.ID == "" {
+					o.d.log.Warn("store: skipped unreadable outbox entry", "err", err)
+					return nil
+				}
+				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created})
+				return nil
+			})
 		})
 	})
 	if err != nil {

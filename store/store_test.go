@@ -85,11 +85,10 @@ func TestCorruptFileIsSetAsideNotFatal(t *testing.T) {
 }
 
 func TestCacheKeepsNewestAndIsDeletedAtLogout(t *testing.T) {
-	db, err := Open(filepath.Join(t.TempDir(), "state.db"), quiet())
+	db, err := OpenCacheDir(t.TempDir(), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	c := db.Cache("http://x", "ada@example.com")
 	t0 := time.Now().UTC()
 	var msgs []realtime.Message

@@ -20,11 +20,22 @@ const (
 	Failed                // refused by the server; can be retried or discarded
 )
 
+// Disk says whether a local message would survive quitting the app.
+type Disk int
+
+// Where a local message is kept.
+const (
+	Unsaved  Disk = iota // just typed: the outbox write is not done yet
+	Saved                // in the outbox file
+	NotSaved             // in memory only: lost if the app quits
+)
+
 // Entry is one row of the timeline.
 type Entry struct {
 	realtime.Message
 	Status Status
 	Err    string // why it failed, for Failed entries
+	Disk   Disk   // for Pending and Failed entries
 }
 
 // Timeline holds the loaded history. The zero value is empty and ready.
@@ -97,13 +108,53 @@ func (t *Timeline) Index(id string) int {
 	return -1
 }
 
-// AddPending shows a message typed here before the server has it.
+// AddPending shows a message typed here before the server has it (Unsaved
+// until a Persisted event says where it is kept).
 func (t *Timeline) AddPending(m realtime.Message) {
 	if t.byID[m.ID] || t.localIndex(m.ID) >= 0 {
 		return
 	}
 	t.local = append(t.local, Entry{Message: m, Status: Pending})
 	t.seq++
+}
+
+// Unsent counts the local messages (pending or failed) and, of them, those
+// not in the outbox file.
+func (t *Timeline) Unsent() (all, notSaved int) {
+	for _, e := range t.local {
+		if e.Disk != Saved {
+			notSaved++
+		}
+	}
+	return len(t.local), notSaved
+}
+
+// queued shows messages left unsent by an earlier run, before those typed
+// in this one (they were typed first); they are in the outbox file.
+func (t *Timeline) queued(msgs []realtime.Message) {
+	var older []Entry
+	for _, m := range msgs {
+		if !t.byID[m.ID] && t.localIndex(m.ID) < 0 {
+			older = append(older, Entry{Message: m, Status: Pending, Disk: Saved})
+		}
+	}
+	if len(older) > 0 {
+		t.local = append(older, t.local...)
+		t.seq++
+	}
+}
+
+func (t *Timeline) persisted(p realtime.Persisted) {
+	d := Saved
+	if p.Err != nil {
+		d = NotSaved
+	}
+	for _, id := range p.IDs {
+		if i := t.localIndex(id); i >= 0 && t.local[i].Disk != d {
+			t.local[i].Disk = d
+			t.seq++
+		}
+	}
 }
 
 // Apply merges a batch of session events and reports whether anything
@@ -124,6 +175,10 @@ func (t *Timeline) Apply(events []realtime.Event) bool {
 			t.remove(ev.IDs)
 		case realtime.SendStatus:
 			t.setStatus(ev)
+		case realtime.Queued:
+			t.queued(ev.Messages)
+		case realtime.Persisted:
+			t.persisted(ev)
 		}
 	}
 	changed := t.seq != before

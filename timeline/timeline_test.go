@@ -187,3 +187,30 @@ func TestDeliveredWithServerKeyReplacesPending(t *testing.T) {
 		t.Fatalf("timeline = %s, want only the server's copy", got)
 	}
 }
+
+func TestLocalRowsSayWhetherTheyAreOnDisk(t *testing.T) {
+	var tl Timeline
+	tl.AddPending(msg("typed", 10))
+	if e := tl.At(0); e.Status != Pending || e.Disk != Unsaved {
+		t.Fatalf("just typed = %+v, want pending and not yet saved", e)
+	}
+	if all, notSaved := tl.Unsent(); all != 1 || notSaved != 1 {
+		t.Fatalf("Unsent = %d, %d", all, notSaved)
+	}
+	tl.Apply([]realtime.Event{realtime.Persisted{IDs: []string{"typed"}, Err: fmt.Errorf("disk full")}})
+	if e := tl.At(0); e.Disk != NotSaved {
+		t.Fatalf("after a failed write = %v, want NotSaved", e.Disk)
+	}
+	// Left by an earlier run: on disk, and before what was typed now.
+	tl.Apply([]realtime.Event{realtime.Queued{Messages: []realtime.Message{msg("old", 1)}}})
+	if got := ids(&tl); got != "old?,typed?" {
+		t.Fatalf("rows = %s, want the earlier run's message first", got)
+	}
+	if e := tl.At(0); e.Disk != Saved {
+		t.Fatalf("queued from disk = %v, want Saved", e.Disk)
+	}
+	tl.Apply([]realtime.Event{realtime.Persisted{IDs: []string{"typed"}}})
+	if all, notSaved := tl.Unsent(); all != 2 || notSaved != 0 {
+		t.Fatalf("Unsent = %d, %d, want 2, 0", all, notSaved)
+	}
+}

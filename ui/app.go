@@ -11,6 +11,7 @@ import (
 	"directuschat/notify"
 	"directuschat/realtime"
 	"directuschat/remember"
+	"directuschat/store"
 )
 
 // Config is what the UI needs from main.
@@ -32,6 +33,9 @@ type Config struct {
 	// Cache opens the local history cache of an account (server, email);
 	// nil keeps no cache.
 	Cache func(server, email string) HistoryCache
+	// Damage are the local files (package store) that report being found
+	// damaged and set aside; the window says so, once each.
+	Damage []DamageSource
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -48,6 +52,11 @@ type HistoryCache interface {
 	Load() (realtime.User, []realtime.Message, error)
 	Save(realtime.User, []realtime.Message) error
 	Delete() error
+}
+
+// DamageSource reports local files found damaged (store.DB, store.CacheDir).
+type DamageSource interface {
+	OnDamage(func(store.Damage))
 }
 
 // App is the main window and whichever screen it shows.
@@ -86,6 +95,7 @@ func New(a fyne.App, cfg Config) *App {
 	u.win.Resize(fyne.NewSize(480, 640))
 	u.startDesktop()
 	u.showLogin("")
+	u.watchDamage()
 	u.restore()
 	return u
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"directuschat/assets"
 	"directuschat/notify"
@@ -48,8 +49,9 @@ type desktopState struct {
 	unread    int
 	dnd       bool
 	coalescer *notify.Coalescer
-	keyring   chan func() // keyring calls, one at a time, in order, off the UI thread
-	disk      chan func() // cache writes, in order, off the UI thread
+	keyring   chan func()   // keyring calls, one at a time, in order, off the UI thread
+	disk      chan func()   // cache writes, in order, off the UI thread
+	quitAsk   dialog.Dialog // the open "messages not sent yet" question, if any
 
 	// getPos and setPos read and move the window on the screen: winpos's
 	// Get and Set, fakes in tests (Fyne's test driver has no positions).
@@ -161,7 +163,59 @@ func (u *App) showWindow() {
 	}
 }
 
+// quit ends the app; with messages not sent yet it asks first (they go out
+// at the next sign-in, or, if not saved, are lost).
 func (u *App) quit() {
+	if u.chat != nil {
+		if warning := quitWarning(u.chat.tl); warning != "" {
+			u.askQuit(warning)
+			return
+		}
+	}
+	u.quitNow()
+}
+
+// askQuit shows the question (once; the window comes back from the tray).
+func (u *App) askQuit(warning string) {
+	if u.desk.hidden {
+		u.showWindow()
+	}
+	if u.desk.quitAsk != nil {
+		u.desk.quitAsk.Hide()
+	}
+	d := dialog.NewConfirm("Quit Directus Chat?", warning, func(ok bool) {
+		u.desk.quitAsk = nil
+		if ok {
+			u.quitNow()
+		}
+	}, u.win)
+	d.SetConfirmText("Quit")
+	d.SetDismissText("Cancel")
+	u.desk.quitAsk = d
+	d.Show()
+}
+
+// quitWarning says what quitting does to unsent messages ("" if none).
+func quitWarning(tl *timeline.Timeline) string {
+	all, notSaved := tl.Unsent()
+	saved := all - notSaved
+	switch {
+	case all == 0:
+		return ""
+	case notSaved == 0:
+		return fmt.Sprintf("%s not sent yet. %s will be sent the next time you sign in.",
+			countMessages(all, "message is", "messages are"), plural(all, "It", "They"))
+	}
+	w := fmt.Sprintf("%s not sent and not saved: %s will be lost if you quit.",
+		countMessages(notSaved, "message is", "messages are"), plural(notSaved, "it", "they"))
+	if saved > 0 {
+		w += fmt.Sprintf(" %s will be sent the next time you sign in.", countMessages(saved, "other message", "other messages"))
+	}
+	return w
+}
+
+// quitNow saves what is to be kept, closes the session and ends the app.
+func (u *App) quitNow() {
 	u.saveWindowPlace()
 	if u.chat != nil {
 		u.saveCache()
@@ -388,6 +442,9 @@ func (u *App) restore() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), keyringTimeout)
 		sess, err := store.Load(ctx, server, email)
 		cancel()
+		if errors.Is(err, remember.ErrNotFound) {
+			u.dropCache(a) // nothing remembered: no history either
+		}
 		if err != nil {
 			u.cfg.Dispatch(func() {
 				if u.login == v {
@@ -412,12 +469,12 @@ func (u *App) restore() bool {
 	return true
 }
 
-// saveCache writes the newest messages of the chat to the history cache,
-// off the UI thread (the copy is made here, on it).
+// saveCache writes the newest messages of a remembered session to the
+// history cache, off the UI thread (the copy is made here, on it).
 func (u *App) saveCache() {
 	c := u.chat
-	if c == nil || u.cfg.Cache == nil || c.tl.Len() == 0 {
-		return
+	if c == nil || !c.remembered || u.cfg.Cache == nil || c.tl.Len() == 0 {
+		return // a session not remembered leaves no history on disk
 	}
 	var msgs []realtime.Message
 	for i := max(0, c.tl.Len()-store.CacheSize); i < c.tl.Len(); i++ {
@@ -433,7 +490,8 @@ func (u *App) saveCache() {
 	})
 }
 
-// dropCache deletes an account's history cache (at log out).
+// dropCache deletes an account's history cache file (at any sign-out, and
+// when a session is not remembered).
 func (u *App) dropCache(a account) {
 	if u.cfg.Cache == nil {
 		return
@@ -471,6 +529,36 @@ func (u *App) background(job func()) {
 		}()
 	}
 	u.desk.disk <- job
+}
+
+// watchDamage shows, once each, the local files found damaged and set aside.
+func (u *App) watchDamage() {
+	for _, src := range u.cfg.Damage {
+		src.OnDamage(func(d store.Damage) {
+			u.cfg.Dispatch(func() { u.showDamage(d) })
+		})
+	}
+}
+
+// damageText is the sentence the window shows about a damaged file.
+func damageText(d store.Damage) string {
+	if d.Kind == store.CacheFile {
+		return fmt.Sprintf("Your message cache was damaged and has been set aside (%s). Nothing is lost: the messages are loaded from the server again.", d.MovedTo)
+	}
+	text := fmt.Sprintf("Your local data file was damaged and has been set aside (%s). ", d.MovedTo)
+	if d.Recovered == 0 {
+		return text + "Unsent messages in it could not be recovered."
+	}
+	return text + fmt.Sprintf("%s could be read from it and will be sent; any others could not be recovered.",
+		countMessages(d.Recovered, "unsent message", "unsent messages"))
+}
+
+func (u *App) showDamage(d store.Damage) {
+	msg := widget.NewLabel(damageText(d))
+	msg.Wrapping = fyne.TextWrapWord
+	dlg := dialog.NewCustom("Local data set aside", "OK", msg, u.win)
+	dlg.Resize(fyne.NewSize(420, 220))
+	dlg.Show()
 }
 
 // showAbout shows the name and version (from FyneApp.toml, through the app

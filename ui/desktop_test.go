@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -131,11 +130,10 @@ func TestRememberMeRestoresFromCacheAtOnceAndLogoutForgetsIt(t *testing.T) {
 	env := devservertest.Shared(t)
 	kr := newMemKeyring()
 	keys := remember.NewWithBackend(kr, keyringTimeout)
-	db, err := store.Open(filepath.Join(t.TempDir(), "state.db"), quiet())
+	db, err := store.OpenCacheDir(t.TempDir(), quiet())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
 	withCache := func(c *Config) {
 		c.Cache = func(server, email string) HistoryCache { return db.Cache(server, email) }
 	}

@@ -169,6 +169,9 @@ func (v *loginView) finish(s *realtime.Session, err error, a account) {
 		// who never tick it never touch the keyring, which may prompt.)
 		v.app.forget(a)
 	}
+	if !remembered {
+		v.app.dropCache(a) // a session not remembered keeps no history on disk
+	}
 	p.SetBool(prefRemember, remembered)
 	v.password.SetText("")
 	v.app.showChat(s, a, remembered)
