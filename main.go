@@ -3,11 +3,16 @@
 //	directus-chat [-server URL]        open the app (the default)
 //	directus-chat setup [flags]        provision a Directus for chat (see setup -h)
 //	directus-chat version              print the version
+//	directus-chat help                 print the commands and flags
+//
+// One copy runs per user: a second start asks the running one to show its
+// window, and exits.
 package main
 
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +30,9 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"directuschat/assets"
+	"directuschat/internal/instance"
+	_ "directuschat/internal/localeenv" // its init gives Fyne a locale it can parse before Fyne reads it
+	"directuschat/internal/logtee"
 	"directuschat/internal/memtune" // its init sets Fyne's cache lifetime before Fyne reads it
 	"directuschat/notify/fynenotify"
 	"directuschat/provision"
@@ -41,6 +49,10 @@ const appID = "io.github.directuschat.desktop"
 // localServer is where `make run` starts the pinned Directus.
 const localServer = "http://127.0.0.1:8055"
 
+// askTimeout is how long a second start waits for the running one to show
+// its window (its UI thread may be busy for a moment).
+const askTimeout = 15 * time.Second
+
 func main() {
 	if _, set := os.LookupEnv("GOGC"); !set {
 		debug.SetGCPercent(memtune.GCPercent)
@@ -49,6 +61,11 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("directus-chat", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	server := fs.String("server", "", "Directus server `URL` to pre-fill (default: the local dev server when it runs)")
+	debug := fs.Bool("debug", false, "log debug details")
+	fs.Usage = func() { usage(fs) }
 	if len(args) > 0 {
 		switch args[0] {
 		case "setup":
@@ -56,27 +73,49 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case "version", "-version", "--version":
 			fmt.Fprintln(stdout, "Directus Chat", version())
 			return 0
+		case "help":
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return 0
 		}
 	}
-	fs := flag.NewFlagSet("directus-chat", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server := fs.String("server", "", "Directus server URL to pre-fill (default: the local dev server when it runs)")
-	debug := fs.Bool("debug", false, "log debug details")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "directus-chat: unknown command %q\n\n", fs.Arg(0))
+		fs.Usage()
 		return 2
 	}
 	level := slog.LevelInfo
 	if *debug {
 		level = slog.LevelDebug
 	}
-	logOut := stderr
-	if f, path, err := openLogFile(); err == nil {
-		defer f.Close()
-		logOut = io.MultiWriter(stderr, f)
-		defer fmt.Fprintln(stderr, "log:", path)
+
+	// Before the log file, which a second start would otherwise start afresh.
+	place, err := instance.DefaultPlace()
+	var inst *instance.Primary
+	if err == nil {
+		inst, err = instance.Acquire(place)
 	}
+	if errors.Is(err, instance.ErrRunning) {
+		return bringForward(place, askTimeout, stdout, stderr)
+	}
+	lockErr := err
+	if inst != nil {
+		defer inst.Close()
+	}
+
+	logOut, closeLog := openLog(stderr)
+	defer closeLog()
 	logger := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
 	slog.SetDefault(logger)
+	if lockErr != nil {
+		logger.Warn("no single-instance lock: a second start will run beside this one", "err", lockErr)
+	}
 
 	if *server == "" {
 		*server = os.Getenv("DIRECTUS_URL")
@@ -90,15 +129,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Session.Outbox = func(server *url.URL, user realtime.User) (realtime.OutboxStore, error) {
 			return db.Outbox(server.String(), user.ID), nil
 		}
-		cfg.Damage = append(cfg.Damage, db)
 	}
-	if dir, err := store.DefaultCacheDir(); err != nil {
-		logger.Warn("history cache unavailable: no instant start from cached messages", "err", err)
-	} else if caches, err := store.OpenCacheDir(dir, logger); err != nil {
-		logger.Warn("history cache unavailable: no instant start from cached messages", "err", err)
-	} else {
-		cfg.Cache = func(server, email string) ui.HistoryCache { return caches.Cache(server, email) }
-		cfg.Damage = append(cfg.Damage, caches)
+	if db := openStore(logger, store.DefaultCachePath, "no instant start from cached messages"); db != nil {
+		defer db.Close()
+		cfg.Cache = func(server, email string) ui.HistoryCache { return db.Cache(server, email) }
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.AppIcon)
@@ -106,8 +140,66 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer notifier.Close()
 	cfg.Notifier = notifier
 	u := ui.New(a, cfg)
+	if inst != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			err := inst.Serve(ctx, func() {
+				logger.Info("another start of the app asked for the window")
+				fyne.DoAndWait(u.BringForward)
+			})
+			if err != nil {
+				logger.Warn("a second start cannot reach this one: it will say so and exit", "err", err)
+			}
+		}()
+		logger.Debug("single instance: serving show requests", "lock", place.Lock, "socket", place.Socket)
+	}
 	u.Window().ShowAndRun()
 	return 0
+}
+
+// usage prints the commands and flags.
+func usage(fs *flag.FlagSet) {
+	fmt.Fprint(fs.Output(), `Directus Chat, a desktop chat client for Directus realtime.
+
+Usage:
+  directus-chat [flags]          open the app (a second start shows the running one's window)
+  directus-chat setup [flags]    provision a Directus server for chat (directus-chat setup -h)
+  directus-chat version          print the version
+  directus-chat help             print this help
+
+Flags:
+`)
+	fs.PrintDefaults()
+}
+
+// bringForward asks the running copy of the app to show its window, and
+// says whether it did within timeout.
+func bringForward(place instance.Place, timeout time.Duration, stdout, stderr io.Writer) int {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := instance.AskToShow(ctx, place); err != nil {
+		fmt.Fprintf(stderr, "Directus Chat is already running for this user, but its window could not be brought forward: %v\n"+
+			"Quit it from its tray menu, or end it in the task manager, then start Directus Chat again.\n", err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "Directus Chat is already running: its window was brought forward.")
+	return 0
+}
+
+// openLog returns where the log goes: stderr and the log file, going on
+// with the file when stderr fails (a Windows GUI app has none), and a
+// function that closes the file and names it on stderr.
+func openLog(stderr io.Writer) (io.Writer, func()) {
+	f, path, err := openLogFile()
+	if err != nil {
+		return stderr, func() {}
+	}
+	out := logtee.New(logtee.Output{Name: "stderr", W: stderr}, logtee.Output{Name: path, W: f})
+	return out, func() {
+		fmt.Fprintln(stderr, "log:", path)
+		f.Close()
+	}
 }
 
 // openLogFile opens the app's log in the user's cache directory, started
@@ -128,7 +220,7 @@ func openLogFile() (*os.File, string, error) {
 	return f, path, err
 }
 
-// openStore opens the local bbolt file of the outbox.
+// openStore opens a local bbolt file (the outbox, or the history cache).
 // Without it the app still works, with the loss named by without.
 func openStore(log *slog.Logger, path func() (string, error), without string) *store.DB {
 	p, err := path()
