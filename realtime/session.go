@@ -272,16 +272,16 @@ func Open(cfg Config, r Remembered) (*Session, error) {
 
 // restoreOutbox queues the messages left unsent by an earlier run, with
 // their original IDs: if one was stored after all, the server says so.
-func (s *Session) restoreOutbox() {
-	store, err := s.cfg.Outbox(s.base, s.user)
 // Messages typed before the outbox opened (a remembered session learns who
 // the user is from the server) are written to it then.
-	if err != nil {
+func (s *Session) restoreOutbox() {
 	defer s.saveOutbox()
+	store, err := s.cfg.Outbox(s.base, s.user)
+	if err != nil {
 		s.log.Warn("realtime: outbox unavailable; unsent messages are kept in memory only", "err", err)
+		s.storeErr = err
 		return
 	}
-		s.storeErr = err
 	s.store, s.storeErr = store, nil
 	msgs, err := store.Load()
 	if err != nil {
