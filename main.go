@@ -129,10 +129,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.Session.Outbox = func(server *url.URL, user realtime.User) (realtime.OutboxStore, error) {
 			return db.Outbox(server.String(), user.ID), nil
 		}
+		cfg.Damage = append(cfg.Damage, db)
 	}
-	if db := openStore(logger, store.DefaultCachePath, "no instant start from cached messages"); db != nil {
-		defer db.Close()
-		cfg.Cache = func(server, email string) ui.HistoryCache { return db.Cache(server, email) }
+	if dir, err := store.DefaultCacheDir(); err != nil {
+		logger.Warn("history cache unavailable: no instant start from cached messages", "err", err)
+	} else if caches, err := store.OpenCacheDir(dir, logger); err != nil {
+		logger.Warn("history cache unavailable: no instant start from cached messages", "err", err)
+	} else {
+		cfg.Cache = func(server, email string) ui.HistoryCache { return caches.Cache(server, email) }
+		cfg.Damage = append(cfg.Damage, caches)
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.AppIcon)
@@ -220,7 +225,7 @@ func openLogFile() (*os.File, string, error) {
 	return f, path, err
 }
 
-// openStore opens a local bbolt file (the outbox, or the history cache).
+// openStore opens the local bbolt file of the outbox.
 // Without it the app still works, with the loss named by without.
 func openStore(log *slog.Logger, path func() (string, error), without string) *store.DB {
 	p, err := path()
