@@ -36,10 +36,9 @@ test: lint
 		env CHAT_SOAK=3m go test -race -count=1 -timeout 30m ./...
 	DIRECTUS_VERSION=12.4.0 go test -race -count=1 -timeout 30m ./realtime/ ./provision/
 
-## unit: the tests that need no server or display
+## unit: every test that needs no Directus, display or D-Bus (those skip under -short)
 unit:
-	go test -race -count=1 ./timeline/ ./store/ ./notify/
-	go test -race -count=1 -run 'Garbage|Silent|Pings|SelfSigned|PlainHTTP|IntegerKeys|WebSocketURL|Decode' ./realtime/
+	go test -race -short -count=1 ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -42,6 +42,7 @@ func TestNotInstalled(t *testing.T) {
 }
 
 func TestInstallAgainIsQuick(t *testing.T) {
+	devservertest.SkipIfShort(t)
 	root, err := devserver.DefaultRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -3,16 +3,13 @@
 package winpos
 
 import (
-	"bufio"
 	"errors"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2/driver"
 
+	"directuschat/internal/displaytest"
 	"directuschat/winpos/internal/xtest"
 )
 
@@ -49,13 +46,7 @@ func waitAt(t *testing.T, d *xtest.Display, w nativeWindow, x, y int) {
 // no window manager runs): Set moves the window exactly where Get then finds
 // it, anywhere with enough of it on screen, and refuses the rest.
 func TestSetThenGetOnTheDisplay(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no DISPLAY: run under xvfb-run")
-		}
-		t.Skip("no DISPLAY")
-	}
-	d, err := xtest.Open("")
+	d, err := xtest.Open(displaytest.Need(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +95,7 @@ func TestSetThenGetOnTheDisplay(t *testing.T) {
 // in one "run" comes back exactly in the next, cycle after cycle: the frame
 // (title bar and border) does not shift the window, and nothing drifts.
 func TestRestoreUnderAReparentingWindowManager(t *testing.T) {
-	display := startXWithOpenbox(t)
+	display := displaytest.Openbox(t)
 	t.Setenv("DISPLAY", display) // winpos opens $DISPLAY
 	d, err := xtest.Open(display)
 	if err != nil {
@@ -161,65 +152,4 @@ func TestRestoreUnderAReparentingWindowManager(t *testing.T) {
 	if err := Set(x11Window(win), 4000, 100); !errors.Is(err, ErrOffScreen) {
 		t.Errorf("Set(4000,100) on a 1280x800 screen: %v, want ErrOffScreen", err)
 	}
-}
-
-// startXWithOpenbox starts Xvfb on a free display and openbox on it, and
-// returns the display name. It skips when either is missing (but fails in
-// CI, which installs both).
-func startXWithOpenbox(t *testing.T) string {
-	xvfb, err1 := exec.LookPath("Xvfb")
-	openbox, err2 := exec.LookPath("openbox")
-	if err := errors.Join(err1, err2); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	// Xvfb picks a free display and writes its number to fd 3 once it
-	// accepts connections.
-	r, wr, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	x := exec.Command(xvfb, "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp")
-	x.ExtraFiles = []*os.File{wr}
-	if err := x.Start(); err != nil {
-		t.Fatal(err)
-	}
-	wr.Close()
-	t.Cleanup(func() { _ = x.Process.Kill(); _ = x.Wait() })
-	_ = r.SetReadDeadline(time.Now().Add(15 * time.Second))
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil {
-		t.Fatalf("Xvfb did not report its display: %v", err)
-	}
-	display := ":" + strings.TrimSpace(line)
-
-	// openbox runs its --startup command once it manages windows (it sets
-	// _NET_SUPPORTING_WM_CHECK earlier, when a window mapped may still be
-	// missed); the command's echo comes through openbox's stdout.
-	home := t.TempDir()
-	out, obOut, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	ob := exec.Command(openbox, "--sm-disable", "--startup", "echo openbox-ready")
-	ob.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+home, "XDG_CONFIG_HOME="+home, "XDG_CACHE_HOME="+home)
-	ob.Stdout = obOut
-	if err := ob.Start(); err != nil {
-		t.Fatal(err)
-	}
-	obOut.Close()
-	t.Cleanup(func() { _ = ob.Process.Kill(); _ = ob.Wait() })
-	_ = out.SetReadDeadline(time.Now().Add(15 * time.Second))
-	lines := bufio.NewScanner(out) // openbox's own messages come there too
-	for lines.Scan() && lines.Text() != "openbox-ready" {
-		t.Logf("openbox: %s", lines.Text())
-	}
-	if lines.Text() != "openbox-ready" {
-		t.Fatalf("openbox did not start: %v", lines.Err())
-	}
-	return display
 }

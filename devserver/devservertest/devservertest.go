@@ -2,9 +2,10 @@
 // Start runs a fresh server for one test, Shared runs one provisioned server
 // (messages collection, chat role, demo users) for a whole test binary.
 //
-// When the pinned Directus is not installed, tests are skipped with the
-// command that installs it; under CI=true they fail instead, so CI never
-// passes without the server.
+// Under -short (make unit) every test that uses them is skipped: they are
+// the tests that need a Directus. Otherwise, when the pinned Directus is not
+// installed, tests are skipped with the command that installs it; under
+// CI=true they fail instead, so CI never passes without the server.
 package devservertest
 
 import (
@@ -29,6 +30,7 @@ const startTimeout = 4 * time.Minute
 // test output) after a failing one.
 func Start(t testing.TB, o devserver.Options) *devserver.Server {
 	t.Helper()
+	SkipIfShort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
 	s, err := devserver.Start(ctx, o)
@@ -98,6 +100,7 @@ var shared struct {
 // dies with the test binary anyway.
 func Shared(t testing.TB) *Env {
 	t.Helper()
+	SkipIfShort(t)
 	shared.once.Do(func() {
 		shared.env, shared.err = startShared()
 	})
@@ -145,6 +148,16 @@ func Main(m *testing.M) {
 		cleanup(env.Server, code == 0, func(f string, a ...any) { fmt.Fprintf(os.Stderr, f+"\n", a...) })
 	}
 	os.Exit(code)
+}
+
+// SkipIfShort skips t under -short (make unit): t needs a Directus. Start
+// and Shared call it; a test that needs only the installed Directus calls it
+// itself.
+func SkipIfShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs a Directus: skipped under -short")
+	}
 }
 
 // skipOrFail skips the test when Directus is not installed, unless CI=true,

@@ -12,10 +12,13 @@ import (
 )
 
 // PrivateBus starts a dbus-daemon of its own for t, stopped when t ends,
-// and returns its address. Without dbus-daemon the test is skipped, or
-// fails under CI=true.
+// and returns its address. Under -short (make unit) the test is skipped: it
+// needs D-Bus. Without dbus-daemon it is skipped, or fails under CI=true.
 func PrivateBus(t testing.TB) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("needs D-Bus: skipped under -short")
+	}
 	path, err := exec.LookPath("dbus-daemon")
 	if err != nil {
 		if os.Getenv("CI") == "true" {
