@@ -130,6 +130,9 @@ func DisplayHost(base *url.URL) string {
 	if err != nil || uni == name {
 		return host
 	}
+	if back, err := idna.Lookup.ToASCII(uni); err != nil || !strings.EqualFold(back, name) {
+		return host // not a valid encoding: its decoding would only mislead
+	}
 	if port := base.Port(); port != "" {
 		uni = net.JoinHostPort(uni, port)
 	}
