@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"directuschat/internal/dbustest"
+	"directuschat/internal/displaytest"
 )
 
 // TestSecondStartBringsTheFirstForward runs the real app twice for one
@@ -22,15 +23,7 @@ import (
 // request. Then the first is killed (SIGKILL: its lock goes with it, its
 // socket file stays) and a new start must run and answer in its place.
 func TestSecondStartBringsTheFirstForward(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs a display and D-Bus (not under -short)")
-	}
-	if os.Getenv("DISPLAY") == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but no DISPLAY: run the tests under xvfb-run (make test)")
-		}
-		t.Skip("no DISPLAY")
-	}
+	displaytest.Need(t)
 	bin := appBinary(t)
 	dir := t.TempDir()
 	// A socket path has at most 107 bytes: the runtime dir is a short one.
