@@ -134,6 +134,11 @@ func (v *loginView) start(server, email string) {
 	cfg.Server = server
 	v.setBusy(true)
 	v.status.SetText("")
+	if base, err := realtime.ParseServerURL(server); err == nil {
+		// The ASCII (punycode) form of the host, so a look-alike shows.
+		v.status.Importance = widget.MediumImportance
+		v.status.SetText("Connecting to " + realtime.DisplayHost(base) + "…")
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
