@@ -289,3 +289,43 @@ func TestDamageFoundWhileRunningIsSetAside(t *testing.T) {
 		t.Fatalf("put after the damage: %v", err)
 	}
 }
+
+func TestDamagedCacheIsSetAsideReportedAndDeletedAtSignOut(t *testing.T) {
+	dir := t.TempDir()
+	cd, err := OpenCacheDir(dir, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got damages
+	cd.OnDamage(got.add)
+	c := cd.Cache("http://x", "ada@example.com")
+	if err := c.Save(realtime.User{ID: "u1"}, []realtime.Message{{ID: "m1", Text: "secret words", Created: time.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(c.Path())
+	if err := os.WriteFile(c.Path(), data[:len(data)/2], 0o600); err != nil { // cut short
+		t.Fatal(err)
+	}
+	if _, msgs, err := c.Load(); err == nil || len(msgs) != 0 {
+		t.Fatalf("load of a damaged cache = %d messages, %v; want an error", len(msgs), err)
+	}
+	d := got.get()
+	if len(d) != 1 || d[0].Kind != CacheFile || d[0].Path != c.Path() {
+		t.Fatalf("damages = %+v, want one for the cache file", d)
+	}
+	if _, err := os.Stat(d[0].MovedTo); err != nil {
+		t.Fatalf("the damaged cache is not kept aside: %v", err)
+	}
+	if _, msgs, err := c.Load(); err != nil || len(msgs) != 0 || len(got.get()) != 1 {
+		t.Fatalf("second load = %d, %v, %d damages; want an empty cache, no new report", len(msgs), err, len(got.get()))
+	}
+	if err := c.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := os.ReadDir(dir)
+	for _, e := range left {
+		if b, _ := os.ReadFile(filepath.Join(dir, e.Name())); bytes.Contains(b, []byte("secret")) {
+			t.Errorf("after sign-out %s still holds the text", e.Name())
+		}
+	}
+}
