@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	"github.com/google/uuid"
 
@@ -117,6 +118,18 @@ func postLongAsKevin(t testing.TB, url, adminEmail, adminPassword string, kevin 
 	return id
 }
 
+// drain runs the work dispatched to the UI thread so far.
+func (u *uiThread) drain() {
+	for {
+		select {
+		case fn := <-u.fns:
+			fn()
+		default:
+			return
+		}
+	}
+}
+
 // rowOf is the laid-out row showing message id, or nil.
 func rowOf(c *chatView, id string) *messageRow {
 	i := c.tl.Index(id)
@@ -161,10 +174,20 @@ func TestLongMessageFromOtherUserIsFolded(t *testing.T) {
 		t.Fatalf("no Show more: %q", r.parts.toggle.Text)
 	}
 
+	th.drain() // a scroll to the newest row, dispatched as the row grew on arrival
 	test.Tap(r.parts.toggle)
 	r = rowOf(c, id)
 	if r == nil || r.shown.fold != foldCapped {
 		t.Fatal("Show more did not expand the row")
+	}
+	if !strings.HasSuffix(r.shown.text, " …") {
+		t.Error("the expanded text of a longer message does not end with an ellipsis")
+	}
+	// The reader goes on at the start of the message, not at its end.
+	th.drain()
+	pad := c.list.Theme().Size(theme.SizeNamePadding)
+	if got, want := c.list.GetScrollOffset(), c.heights.rowTop(c.tl.Index(id), pad); got < want-1 || got > want+1 {
+		t.Errorf("after Show more the list is scrolled to %v, the message starts at %v", got, want)
 	}
 	total := 0
 	for i, l := range rowTexts(r) {
@@ -173,7 +196,7 @@ func TestLongMessageFromOtherUserIsFolded(t *testing.T) {
 		}
 		total += utf8.RuneCountInString(l)
 	}
-	if total > expandChars || total < expandChars*9/10 {
+	if total > expandChars+2 || total < expandChars*9/10 {
 		t.Errorf("expanded row shows %d runes, want up to %d", total, expandChars)
 	}
 	if !r.parts.copyAll.Visible() || r.parts.copyAll.Text != "Copy all "+thousands(utf8.RuneCountInString(text))+" characters" {

@@ -70,7 +70,18 @@ func head(s string, maxRunes, maxLines int) (string, bool) {
 // boundary when there is one near the end, and an ellipsis; and whether s
 // was cut at all.
 func foldText(s string) (string, bool) {
-	h, cut := head(s, foldChars, foldLines)
+	return cutText(s, foldChars, foldLines)
+}
+
+// expandText is what an expanded row shows of s, and whether s was cut.
+func expandText(s string) (string, bool) {
+	return cutText(s, expandChars, expandLines)
+}
+
+// cutText is the start of s within maxRunes and maxLines, cut at a word
+// boundary when there is one near the end, with an ellipsis if cut.
+func cutText(s string, maxRunes, maxLines int) (string, bool) {
+	h, cut := head(s, maxRunes, maxLines)
 	if !cut {
 		return s, false
 	}
@@ -79,11 +90,6 @@ func foldText(s string) (string, bool) {
 		h = h[:i]
 	}
 	return strings.TrimRightFunc(h, unicode.IsSpace) + " …", true
-}
-
-// expandText is what an expanded row shows of s, and whether s was cut.
-func expandText(s string) (string, bool) {
-	return head(s, expandChars, expandLines)
 }
 
 // displayText is what a row shows of a message's text and how.

@@ -402,6 +402,14 @@ func (h *rowHeights) contentHeight(rows int, separator float32) float32 {
 	return total + separator*float32(max(rows-1, 0))
 }
 
+// rowTop is the offset of row i in the list's content.
+func (h *rowHeights) rowTop(i int, separator float32) float32 {
+	if i <= 0 {
+		return 0
+	}
+	return h.contentHeight(i, separator) + separator
+}
+
 // shift moves custom heights down by n rows after n rows were inserted at
 // the top (an older page), so they stay with their messages.
 //
@@ -474,7 +482,7 @@ func (c *chatView) fitRow(index int, e timeline.Entry, rc rowContent) {
 	following := c.atBottom()
 	c.heights.applied[index] = want
 	c.list.SetItemHeight(index, want)
-	if following && want > have {
+	if following && want > have && !c.holdScroll {
 		c.followBottom()
 	}
 }
