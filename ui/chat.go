@@ -114,7 +114,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 	before := c.tl.Len()
 	oldestBefore, hadOldest := c.tl.Oldest()
 	fresh := c.freshFromOthers(batch)
-	if c.tl.Apply(batch) && c.cacheSave == nil && c.app.cfg.Cache != nil {
+	if c.tl.Apply(batch) && c.cacheSave == nil && c.remembered && c.app.cfg.Cache != nil {
 		c.cacheSave = time.AfterFunc(30*time.Second, func() {
 			c.app.cfg.Dispatch(func() {
 				c.cacheSave = nil
@@ -155,9 +155,9 @@ func (c *chatView) apply(batch []realtime.Event) {
 				notice = realtime.Describe(ev.Err)
 				c.app.forget(c.account) // the remembered token is dead too
 			}
-			if len(ev.Unsent) > 0 {
-				notice += fmt.Sprintf(" %d unsent message(s) are kept and go out when you sign in again.", len(ev.Unsent))
-			}
+			// Signed out, by the user or the server: no history stays behind.
+			c.app.dropCache(c.account)
+			notice += unsentNotice(c.tl)
 			c.app.showLogin(notice)
 			return
 		}
@@ -166,6 +166,32 @@ func (c *chatView) apply(batch []realtime.Event) {
 		c.list.ScrollToBottom()
 	}
 	c.arrived(fresh, atBottom)
+}
+
+// unsentNotice says, after a sign-out, what happens to unsent messages.
+func unsentNotice(tl *timeline.Timeline) string {
+	all, notSaved := tl.Unsent()
+	saved := all - notSaved
+	notice := ""
+	if saved > 0 {
+		notice += fmt.Sprintf(" %s kept and will be sent when you sign in again.", countMessages(saved, "unsent message is", "unsent messages are"))
+	}
+	if notSaved > 0 {
+		notice += fmt.Sprintf(" %s could not be saved and %s lost.", countMessages(notSaved, "unsent message", "unsent messages"), plural(notSaved, "was", "were"))
+	}
+	return notice
+}
+
+// countMessages is "1 <one>" or "n <many>".
+func countMessages(n int, one, many string) string {
+	return fmt.Sprintf("%d %s", n, plural(n, one, many))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // freshFromOthers picks the live messages of a batch that others wrote and
@@ -396,18 +422,40 @@ func nameOf(m realtime.Message) string {
 	return "Someone"
 }
 
+// Row texts of messages typed here: "sending…" only once the message is in
+// the outbox file, so that it survives quitting the app.
+const (
+	metaSaving   = "saving…"
+	metaSending  = "sending…"
+	metaNotSaved = "not saved — will be lost if you quit"
+	metaFailed   = "not sent: tap to retry or discard"
+)
+
+// localMeta is the row text of a pending or failed message (sent ones keep
+// meta), and whether it warns that the message is not saved.
+func localMeta(e timeline.Entry, meta string) (string, bool) {
+	switch {
+	case e.Status == timeline.Sent:
+		return meta, false
+	case e.Disk == timeline.NotSaved && e.Status == timeline.Failed:
+		return "not sent, not saved: tap to retry or discard", true
+	case e.Disk == timeline.NotSaved:
+		return metaNotSaved, true
+	case e.Status == timeline.Failed:
+		return metaFailed, false
+	case e.Disk == timeline.Saved:
+		return metaSending, false
+	}
+	return metaSaving, false
+}
+
 // bindRow fills a row and sets its height for the current width.
 func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	it := item.(entryItem)
 	e, index := it.entry, it.index
 	r := obj.(*messageRow)
 	meta := e.Created.Local().Format("15:04")
-	switch e.Status {
-	case timeline.Pending:
-		meta = "sending…"
-	case timeline.Failed:
-		meta = "not sent: tap to retry or discard"
-	}
+	meta, notSaved := localMeta(e, meta)
 	if e.Edited() {
 		meta += " (edited)"
 	}
@@ -415,7 +463,7 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	rc := rowContent{
 		author:  nameOf(e.Message),
 		meta:    meta,
-		failed:  e.Status == timeline.Failed,
+		failed:  e.Status == timeline.Failed || notSaved,
 		text:    text,
 		fold:    fold,
 		divider: e.ID == c.firstUnread,
