@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,13 +22,43 @@ type conn struct {
 	readErr chan error
 	done    chan struct{}
 	log     *slog.Logger
+	limits  limits
+	// sizes are the sizes of the frames put on frames and maybe not yet
+	// taken, oldest first; only the reader goroutine uses them.
+	sizes  []int
+	queued int // sum of sizes
 }
+
+// limits bound what a server can make the client hold: a hostile or broken
+// server must not grow the app without limit.
+type limits struct {
+	// frame is the largest frame read. It must hold the largest page the
+	// client asks for: 200 messages in a catch-up read, each at most 8,000
+	// UTF-16 units on servers set up by setup (about 10 MB if every
+	// character is a control character that JSON escapes in 6 bytes).
+	frame int64
+	// queued bounds the bytes of frames read but not yet handled.
+	queued int
+}
+
+// The limits of a connection: 16 MiB per frame, 32 MiB and 256 frames
+// waiting (it was 32 MiB per frame and 256 frames: 8 GiB).
+const (
+	maxFrameBytes   = 16 << 20
+	maxQueuedBytes  = 32 << 20
+	maxQueuedFrames = 256
+)
 
 const writeTimeout = 10 * time.Second
 
 // dial opens the socket. It sends no Origin header and no cookies: Directus
 // 12.1+ refuses an Origin that does not match the server.
 func dial(ctx context.Context, dialer *websocket.Dialer, base *url.URL, log *slog.Logger) (*conn, error) {
+	return dialLimited(ctx, dialer, base, log, limits{frame: maxFrameBytes, queued: maxQueuedBytes})
+}
+
+// dialLimited is dial with other limits (tests).
+func dialLimited(ctx context.Context, dialer *websocket.Dialer, base *url.URL, log *slog.Logger, lim limits) (*conn, error) {
 	ws, resp, err := dialer.DialContext(ctx, WebSocketURL(base), http.Header{})
 	if err != nil {
 		if resp != nil {
@@ -46,13 +77,14 @@ func dial(ctx context.Context, dialer *websocket.Dialer, base *url.URL, log *slo
 		}
 		return nil, transportError(base, err)
 	}
-	ws.SetReadLimit(32 << 20)
+	ws.SetReadLimit(lim.frame)
 	c := &conn{
 		ws:      ws,
-		frames:  make(chan *frame, 256),
+		frames:  make(chan *frame, maxQueuedFrames),
 		readErr: make(chan error, 1),
 		done:    make(chan struct{}),
 		log:     log,
+		limits:  lim,
 	}
 	go c.read()
 	return c, nil
@@ -60,10 +92,19 @@ func dial(ctx context.Context, dialer *websocket.Dialer, base *url.URL, log *slo
 
 // read decodes frames until the socket fails. Frames that are not JSON are
 // logged (type and size only) and dropped; they never stop the session.
+//
+// A frame over the size limit, or more unhandled frames than the queue
+// limit, end the connection with a logged reason: the session reconnects
+// with backoff and its catch-up read fetches again whatever was missed.
 func (c *conn) read() {
 	for {
 		kind, data, err := c.ws.ReadMessage()
+		if errors.Is(err, websocket.ErrReadLimit) {
+			err = &Error{Kind: KindProtocol, Msg: fmt.Sprintf("The server sent a frame larger than %d MiB; the app does not read it and reconnects.", c.limits.frame>>20), Err: err}
+			c.log.Warn("realtime: dropping the connection", "reason", err)
+		}
 		if err != nil {
+			_ = c.ws.Close()
 			c.readErr <- err
 			return
 		}
@@ -76,12 +117,36 @@ func (c *conn) read() {
 			c.log.Warn("realtime: ignored unreadable frame", "size", len(data), "err", err)
 			continue
 		}
+		if err := c.reserve(len(data)); err != nil {
+			_ = c.ws.Close()
+			c.readErr <- err
+			return
+		}
 		select {
 		case c.frames <- f:
 		case <-c.done:
 			return
 		}
 	}
+}
+
+// reserve accounts for a frame of n bytes about to be queued, after
+// forgetting the frames the session has taken meanwhile (the queue is FIFO:
+// what is no longer in it was taken oldest first). Beyond the limit it
+// returns the reason to drop the connection.
+func (c *conn) reserve(n int) error {
+	for len(c.sizes) > len(c.frames) {
+		c.queued -= c.sizes[0]
+		c.sizes = c.sizes[1:]
+	}
+	if c.queued+n > c.limits.queued {
+		err := &Error{Kind: KindProtocol, Msg: fmt.Sprintf("The server sent more than %d MiB that the app has not handled yet; it reconnects.", c.limits.queued>>20)}
+		c.log.Warn("realtime: dropping the connection", "reason", err, "queued_bytes", c.queued, "frames", len(c.sizes))
+		return err
+	}
+	c.sizes = append(c.sizes, n)
+	c.queued += n
+	return nil
 }
 
 // send writes one JSON frame.

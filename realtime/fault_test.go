@@ -218,3 +218,50 @@ func TestIntegerKeysSendWithoutClientID(t *testing.T) {
 		return ok && e.ID == "8" && c.count("hello ints") == 1
 	})
 }
+
+// A frame over the size limit (16 MiB) drops the connection with a clear
+// reason; the client reconnects, and its catch-up read brings what was
+// sent meanwhile: nothing is lost.
+func TestOversizedFrameReconnectsAndCatchUpRefills(t *testing.T) {
+	f := newFakeDirectus(t)
+	f.initData = []any{map[string]any{"id": "m0", "text": "before", "date_created": time.Now().UTC().Format(time.RFC3339Nano)}}
+	c := connect(t, realtime.Config{Server: f.URL, MinBackoff: 10 * time.Millisecond}, "ada@example.com", "pw")
+	first := f.nextConn(t)
+	huge := `{"type":"subscription","event":"create","uid":"` + first.subUID + `","data":[{"id":"big","text":"` + strings.Repeat("x", 17<<20) + `"}]}`
+	if err := first.ws.WriteMessage(websocket.TextMessage, []byte(huge)); err != nil {
+		t.Logf("write of the huge frame: %v (the client may have closed first)", err)
+	}
+	second := f.nextConn(t)
+	var read map[string]any
+	select {
+	case read = <-second.frames:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no catch-up read after the reconnect")
+	}
+	if read["type"] != "items" || read["action"] != "read" {
+		t.Fatalf("first request after the reconnect = %v, want a catch-up read", read["type"])
+	}
+	err := second.ws.WriteJSON(map[string]any{"type": "items", "uid": read["uid"], "data": []any{
+		map[string]any{"id": "m1", "text": "missed while dropped", "date_created": time.Now().UTC().Format(time.RFC3339Nano)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(10*time.Second, "the missed message", func(c *client) bool { return c.count("missed while dropped") == 1 })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var reason error
+	for _, ev := range c.events {
+		if s, ok := ev.(realtime.StateChanged); ok && s.State == realtime.StateOffline {
+			reason = s.Err
+		}
+	}
+	if reason == nil || !strings.Contains(reason.Error(), "larger than 16 MiB") {
+		t.Errorf("offline reason = %v, want the frame limit", reason)
+	}
+	for i := 0; i < c.tl.Len(); i++ {
+		if c.tl.At(i).ID == "big" {
+			t.Error("the oversized frame was read")
+		}
+	}
+}
