@@ -1,11 +1,20 @@
 // Package fynenotify shows the notifications decided by package notify as
-// desktop notifications through Fyne (fyne.App.SendNotification).
+// desktop notifications of a Fyne app, passing message text to the OS only
+// as data, never as a script or markup:
 //
-// SendNotification blocks: on Linux it is a D-Bus method call to the
-// notification server (up to D-Bus's 25 s timeout if the server hangs), on
-// Windows it starts PowerShell. So [Notifier] hands notifications to a
-// goroutine of its own and Notify returns at once; the UI goroutine never
-// waits on the desktop.
+//   - Windows: a WinRT toast through COM (notify/wintoast), not Fyne's
+//     SendNotification, which pastes the text into a PowerShell script;
+//   - Linux and BSD: org.freedesktop.Notifications over D-Bus
+//     (notify/linuxnotify), the body escaped for servers that parse markup;
+//     inside Flatpak, Fyne's portal call (its body is plain text);
+//   - macOS: osascript running a fixed script that reads the text from its
+//     arguments, not Fyne's, which pastes the text into AppleScript source;
+//   - elsewhere: Fyne's SendNotification.
+//
+// Sending blocks (a D-Bus call can wait for D-Bus's 25 s timeout if the
+// server hangs), so [Notifier] hands notifications to a goroutine of its
+// own and Notify returns at once; the UI goroutine never waits on the
+// desktop.
 package fynenotify
 
 import (
@@ -21,8 +30,8 @@ import (
 // A notify.Coalescer produces at most one every couple of seconds.
 const QueueSize = 8
 
-// Notifier is a notify.Notifier that sends through a Fyne app. Create it
-// with New after the app's icon is set (SendNotification reads the icon on
+// Notifier is a notify.Notifier that sends for a Fyne app. Create it with
+// New after the app's icon is set (the icon is read and written to a file on
 // the Notifier's goroutine).
 type Notifier struct {
 	send    func(*fyne.Notification)
@@ -35,9 +44,14 @@ type Notifier struct {
 
 var _ notify.Notifier = (*Notifier)(nil)
 
-// New returns a Notifier sending through a.SendNotification and starts its
-// goroutine; Close stops it.
-func New(a fyne.App) *Notifier { return newNotifier(a.SendNotification) }
+// New returns a Notifier sending for a in the way of the OS (see the
+// package doc) and starts its goroutine; Close stops it.
+func New(a fyne.App) *Notifier { return newNotifier(platformSender(a).send) }
+
+// sender sends one notification; it runs on the Notifier's goroutine.
+type sender interface {
+	send(*fyne.Notification)
+}
 
 func newNotifier(send func(*fyne.Notification)) *Notifier {
 	n := &Notifier{

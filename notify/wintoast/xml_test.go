@@ -147,7 +147,7 @@ func TestExactBytes(t *testing.T) {
 	}
 }
 
-func TestCleanCuts(t *testing.T) {
+func TestSanitizeCuts(t *testing.T) {
 	long := strings.Repeat("é", MaxBodyRunes+50)
 	got := notify.Sanitize(long, MaxBodyRunes)
 	if n := utf8.RuneCountInString(got); n != MaxBodyRunes || !strings.HasSuffix(got, "…") {
