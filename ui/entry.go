@@ -61,6 +61,28 @@ func (c *composer) TypedKey(k *fyne.KeyEvent) {
 	c.Entry.TypedKey(k)
 }
 
+// pasteLimit is the most characters the composer holds after a paste:
+// Fyne's entry wraps its whole text on every change, and 100 KB pasted
+// took it seconds. Room is left to paste a text somewhat too long and
+// shorten it here.
+const pasteLimit = 2 * MaxMessageChars
+
+// TypedShortcut refuses a paste that would make the text far longer than
+// a message can be (the text stays on the clipboard); the entry does the
+// rest. The entry's context menu pastes through here too.
+func (c *composer) TypedShortcut(s fyne.Shortcut) {
+	if p, ok := s.(*fyne.ShortcutPaste); ok && p.Clipboard != nil && !c.Disabled() {
+		if n := utf8.RuneCountInString(p.Clipboard.Content()); n+utf8.RuneCountInString(c.Text) > pasteLimit {
+			c.hint.Importance = widget.DangerImportance
+			c.hint.SetText(fmt.Sprintf("Not pasted: the clipboard holds %s characters, and a message is at most %s. "+
+				"Paste a shorter part.", thousands(n), thousands(MaxMessageChars)))
+			c.hint.Show()
+			return
+		}
+	}
+	c.Entry.TypedShortcut(s)
+}
+
 // send hands the text over and clears the entry; whitespace-only text is
 // not a message and stays where it is, and so does a text over the limit.
 func (c *composer) send() {

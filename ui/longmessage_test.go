@@ -54,6 +54,24 @@ func TestComposerCapsMessageLength(t *testing.T) {
 		t.Fatal("Enter on an over-long message changed what was typed")
 	}
 
+	// A paste that would make the text far too long is refused, not cut:
+	// the clipboard keeps it, and what was typed stays.
+	clip := fyne.CurrentApp().Clipboard()
+	c.SetText("typed ")
+	clip.SetContent(strings.Repeat("lorem ipsum ", 100<<10/12))
+	c.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	if c.Text != "typed " {
+		t.Fatalf("a 100 KB paste went into the composer (%d runes)", utf8.RuneCountInString(c.Text))
+	}
+	if !c.hint.Visible() || !strings.HasPrefix(c.hint.Text, "Not pasted: the clipboard holds 102,396 characters") {
+		t.Errorf("after a refused paste the hint is %q (visible %v)", c.hint.Text, c.hint.Visible())
+	}
+	clip.SetContent("pasted")
+	c.TypedShortcut(&fyne.ShortcutPaste{Clipboard: clip})
+	if c.Text != "pastedtyped " { // at the cursor, which SetText left at the start
+		t.Errorf("a short paste gave %q", c.Text)
+	}
+
 	limit := strings.Repeat("😀", MaxMessageChars) // whitespace around it does not count
 	c.SetText("  " + limit + "\n")
 	pressEnter(c)
