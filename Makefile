@@ -68,7 +68,8 @@ check-packages:
 .PHONY: bench
 
 ## bench: measure against the pinned Directus (latency, burst, 100,000-message history, the real
-## app under Xvfb) and write docs/benchmarks.md; the first run also fills the history (~5 min)
+## app under Xvfb) and write docs/benchmarks.md and its raw results, docs/benchmarks/results.json;
+## the first run also fills the history (~5 min)
 bench:
 	go run ./cmd/devserver install
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash scripts/with-keyring.sh \
