@@ -34,6 +34,10 @@ const (
 	expandLines = 200
 	chunkChars  = 1000
 	chunkLines  = 40
+	// maxMarks is the most combining marks shown on one character: real
+	// scripts stack a few, "Zalgo" text thousands, and a long run of them
+	// took Fyne about 200 ms per 1,000 to measure.
+	maxMarks = 8
 )
 
 // foldState is how a row shows its message's text.
@@ -94,6 +98,35 @@ func cutText(s string, maxRunes, maxLines int) (string, bool) {
 
 // displayText is what a row shows of a message's text and how.
 func displayText(s string, expanded bool) (string, foldState) {
+	text, state := cutDisplay(s, expanded)
+	return tameMarks(text), state
+}
+
+// tameMarks drops the combining marks beyond maxMarks in a row.
+func tameMarks(s string) string {
+	var b strings.Builder
+	run, from := 0, 0
+	for i, r := range s {
+		if !unicode.In(r, unicode.Mn, unicode.Me) {
+			run = 0
+			continue
+		}
+		run++
+		if run == maxMarks+1 { // the first mark too many: copy what came before
+			b.WriteString(s[from:i])
+		}
+		if run > maxMarks {
+			from = i + utf8.RuneLen(r)
+		}
+	}
+	if b.Len() == 0 && from == 0 {
+		return s
+	}
+	b.WriteString(s[from:])
+	return b.String()
+}
+
+func cutDisplay(s string, expanded bool) (string, foldState) {
 	if expanded {
 		if h, cut := expandText(s); cut {
 			return h, foldCapped

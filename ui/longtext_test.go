@@ -3,6 +3,7 @@ package ui
 import (
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -20,6 +21,8 @@ func hostileTexts() map[string]string {
 		"short lines":             strings.Repeat("a\n", 50_000),
 		"emoji":                   strings.Repeat("😀", 30_000),
 		"combining marks":         "Z" + strings.Repeat("\u0301", 40_000),
+		"bare combining marks":    strings.Repeat("\u0301", 40_000),
+		"zalgo":                   strings.Repeat("Z\u0301\u0302\u0303\u0304\u0305\u0306\u0307\u0308\u0309\u030a\u030b\u030c", 5_000),
 		"CJK":                     strings.Repeat("日本語のテキスト", 5_000),
 		"words then a giant word": strings.Repeat("hi ", 100) + strings.Repeat("y", 50_000),
 		"tabs and CRLF":           strings.Repeat("a\tb\r\n", 20_000),
@@ -27,6 +30,35 @@ func hostileTexts() map[string]string {
 }
 
 func lines(s string) int { return strings.Count(s, "\n") + 1 }
+
+func longestMarkRun(s string) int {
+	longest, run := 0, 0
+	for _, r := range s {
+		if unicode.In(r, unicode.Mn, unicode.Me) {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return longest
+}
+
+// Marks beyond maxMarks on one character are dropped; real scripts keep
+// theirs.
+func TestTameMarks(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                                             "plain",
+		"Tiếng Việt":                                        "Tiếng Việt",
+		"e" + strings.Repeat("\u0301", maxMarks):            "e" + strings.Repeat("\u0301", maxMarks),
+		"e" + strings.Repeat("\u0301", 20) + "x":            "e" + strings.Repeat("\u0301", maxMarks) + "x",
+		strings.Repeat("a"+strings.Repeat("\u0302", 12), 3): strings.Repeat("a"+strings.Repeat("\u0302", maxMarks), 3),
+	} {
+		if got := tameMarks(in); got != want {
+			t.Errorf("tameMarks(%+q) = %+q, want %+q", in, got, want)
+		}
+	}
+}
 
 // The text a row shows is bounded in characters and lines whatever the
 // message, folded and expanded, and each label of an expanded row too.
@@ -49,6 +81,11 @@ func TestShownTextIsBounded(t *testing.T) {
 			}
 			if state != foldCapped {
 				t.Errorf("expanded state %v, want foldCapped", state)
+			}
+			for _, shown := range []string{folded, expanded} {
+				if n := longestMarkRun(shown); n > maxMarks {
+					t.Errorf("shown text has a run of %d combining marks, want at most %d", n, maxMarks)
+				}
 			}
 			ch := chunks(expanded)
 			for i, c := range ch {
