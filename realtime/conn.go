@@ -41,8 +41,8 @@ type limits struct {
 	queued int
 }
 
-// The limits of a connection: 16 MiB per frame, 32 MiB and 256 frames
-// waiting (it was 32 MiB per frame and 256 frames: 8 GiB).
+// The limits of a connection: 16 MiB per frame, at most 32 MiB and 256
+// frames read but not yet handled.
 const (
 	maxFrameBytes   = 16 << 20
 	maxQueuedBytes  = 32 << 20
@@ -174,7 +174,8 @@ func (c *conn) close() {
 }
 
 // awaitFrame waits for the first frame accepted by match, answering the
-// server's pings meanwhile. Any error frame for which isErr is true ends the wait.
+// server's pings meanwhile; other frames are dropped (nothing is subscribed
+// yet during the handshake).
 func (c *conn) awaitFrame(ctx context.Context, match func(*frame) bool) (*frame, error) {
 	for {
 		select {

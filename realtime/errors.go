@@ -26,7 +26,7 @@ const (
 	KindRejected                // the server refused a write (validation, permission)
 	KindProtocol                // the server said something this client cannot read
 	KindServer                  // the server reported an internal error
-	KindClosed                  // the session was closed
+	KindClosed                  // the session has ended (ErrClosed)
 	KindRedirected              // the server redirected a request the client does not follow
 )
 
@@ -70,8 +70,10 @@ func Describe(err error) string {
 	return fmt.Sprintf("Unexpected error: %v", err)
 }
 
-// ErrClosed is returned by requests made after Close.
-var ErrClosed = &Error{Kind: KindClosed, Msg: "the session is closed"}
+// ErrClosed is returned by the commands of a Session (Edit, Delete, Retry,
+// Discard, LoadOlder, ReconnectNow, Logout) made after it ended: after
+// Close, Logout, or a sign-out by the server.
+var ErrClosed = &Error{Kind: KindClosed, Msg: "The session has ended: sign in again."}
 
 // serverError maps a Directus error code (REST or WebSocket) to an Error.
 func serverError(code, message string) *Error {

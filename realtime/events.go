@@ -6,7 +6,8 @@ import (
 )
 
 // Event is something the session tells its consumer. The concrete types are
-// Loaded, Deleted, SendStatus, StateChanged, TokensRotated and SignedOut.
+// Loaded, Deleted, SendStatus, StateChanged, TokensRotated, Queued,
+// Persisted, Problem and SignedOut.
 type Event interface{ event() }
 
 // LoadKind says where a batch of messages came from.
@@ -60,7 +61,7 @@ const (
 	StateConnecting ConnState = iota
 	StateOnline
 	StateOffline
-	StateSignedOut
+	StateSignedOut // the session ended signed out (just before SignedOut); a Close ends without it
 )
 
 func (s ConnState) String() string {
@@ -78,7 +79,8 @@ func (s ConnState) String() string {
 }
 
 // StateChanged reports a change of the connection state. When Offline,
-// RetryAt says when the next attempt starts and Err why the link was lost.
+// RetryAt says when the next attempt starts and Err why the link was lost;
+// when SignedOut, Err says why the server ended the session (nil after Logout).
 type StateChanged struct {
 	State   ConnState
 	RetryAt time.Time
@@ -132,13 +134,16 @@ type queue[T any] struct {
 
 func newQueue[T any]() *queue[T] { return &queue[T]{ready: make(chan struct{}, 1)} }
 
-func (q *queue[T]) push(items ...T) {
+// push appends items; it reports false, and drops them, once the queue is closed.
+func (q *queue[T]) push(items ...T) bool {
 	q.mu.Lock()
-	if !q.closed {
+	ok := !q.closed
+	if ok {
 		q.items = append(q.items, items...)
 	}
 	q.mu.Unlock()
 	q.signal()
+	return ok
 }
 
 func (q *queue[T]) signal() {

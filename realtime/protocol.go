@@ -34,13 +34,12 @@ var messageFieldsNoUpdated = []string{"id", "text", "date_created", "user_create
 
 // frame is one decoded server frame. Only the fields the client uses are kept.
 type frame struct {
-	Type         string          `json:"type"`
-	Status       string          `json:"status"`
-	Event        string          `json:"event"`
-	UID          json.RawMessage `json:"uid"`
-	Data         json.RawMessage `json:"data"`
-	Error        *frameError     `json:"error"`
-	RefreshToken string          `json:"refresh_token"`
+	Type   string          `json:"type"`
+	Status string          `json:"status"`
+	Event  string          `json:"event"`
+	UID    json.RawMessage `json:"uid"`
+	Data   json.RawMessage `json:"data"`
+	Error  *frameError     `json:"error"`
 }
 
 type frameError struct {

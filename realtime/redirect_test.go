@@ -129,7 +129,11 @@ func TestSignInRedirectDoesNotSendThePasswordElsewhere(t *testing.T) {
 func TestRefreshRedirectDoesNotSendTheRefreshTokenElsewhere(t *testing.T) {
 	evil := newRecorder(t)
 	srv := redirecting(t, "/auth/refresh", http.StatusPermanentRedirect, evil.URL, false)
-	_, err := realtime.Resume(t.Context(), realtime.Config{Server: srv.URL, Logger: quietLogger()}, "the-refresh-token-secret")
+	base, err := realtime.ParseServerURL(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = realtime.NewREST(base, nil).Refresh(t.Context(), "the-refresh-token-secret")
 	evil.mustNotHaveSeen(t, "the-refresh-token-secret")
 	wantRedirectError(t, err, "session renewal", "session token")
 }

@@ -58,9 +58,6 @@ func NewREST(base *url.URL, client *http.Client) *REST {
 	return &REST{base: base, http: &c}
 }
 
-// Base returns the server's base URL.
-func (r *REST) Base() *url.URL { return r.base }
-
 // Probe checks that base is a reachable Directus: GET /server/ping answers "pong".
 func (r *REST) Probe(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.endpoint("/server/ping"), nil)

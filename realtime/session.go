@@ -153,20 +153,6 @@ func Connect(ctx context.Context, cfg Config, creds Credentials) (*Session, erro
 	return s.start(ctx, tokens)
 }
 
-// Resume opens a session from a remembered refresh token, without a password.
-// The refresh token is rotated: the new one arrives as a TokensRotated event.
-func Resume(ctx context.Context, cfg Config, refreshToken string) (*Session, error) {
-	s, err := newSession(cfg)
-	if err != nil {
-		return nil, err
-	}
-	tokens, err := s.rest.Refresh(ctx, refreshToken)
-	if err != nil {
-		return nil, err
-	}
-	return s.start(ctx, tokens)
-}
-
 func newSession(cfg Config) (*Session, error) {
 	cfg.applyDefaults()
 	base, err := ParseServerURL(cfg.Server)
@@ -388,7 +374,8 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 
 // Send queues text for delivery and returns the message as it will be
 // stored, with its client-chosen ID. Delivery is reported by SendStatus
-// events; while offline the message waits and goes out on reconnect.
+// events; while offline the message waits and goes out on reconnect. After
+// the session has ended (see Done) the message is not queued.
 func (s *Session) Send(text string) Message {
 	me := s.User()
 	m := Message{
@@ -398,38 +385,52 @@ func (s *Session) Send(text string) Message {
 		AuthorName: me.FirstName,
 		Created:    time.Now().UTC(),
 	}
-	s.cmds.push(cmdSend{m})
+	_ = s.command(cmdSend{m})
 	return m
 }
 
-// Retry sends a failed message again, with the same ID.
-func (s *Session) Retry(id string) { s.cmds.push(cmdRetry{id}) }
+// Retry sends a failed message again, with the same ID. Like every command
+// below it returns ErrClosed once the session has ended, and nil when the
+// command is queued.
+func (s *Session) Retry(id string) error { return s.command(cmdRetry{id}) }
 
 // Discard forgets a failed message.
-func (s *Session) Discard(id string) { s.cmds.push(cmdDiscard{id}) }
+func (s *Session) Discard(id string) error { return s.command(cmdDiscard{id}) }
 
 // Edit changes the text of a stored message.
-func (s *Session) Edit(id, text string) { s.cmds.push(cmdEdit{id, text}) }
+func (s *Session) Edit(id, text string) error { return s.command(cmdEdit{id, text}) }
 
 // Delete removes a stored message.
-func (s *Session) Delete(id string) { s.cmds.push(cmdDelete{id}) }
+func (s *Session) Delete(id string) error { return s.command(cmdDelete{id}) }
 
 // LoadOlder asks for the page of messages older than oldest, the oldest
 // message loaded; tied is how many loaded messages share its date_created
 // (at least 1: oldest itself).
-func (s *Session) LoadOlder(oldest Message, tied int) { s.cmds.push(cmdOlder{oldest, max(tied, 1)}) }
+func (s *Session) LoadOlder(oldest Message, tied int) error {
+	return s.command(cmdOlder{oldest, max(tied, 1)})
+}
 
 // ReconnectNow skips the wait before the next connection attempt.
-func (s *Session) ReconnectNow() { s.cmds.push(cmdReconnect{}) }
+func (s *Session) ReconnectNow() error { return s.command(cmdReconnect{}) }
 
 // Logout ends the session on the server, then closes it.
-func (s *Session) Logout() { s.cmds.push(cmdLogout{}) }
+func (s *Session) Logout() error { return s.command(cmdLogout{}) }
 
 // Close ends the session locally (the server session stays valid, e.g. for
-// a remembered login) and waits for the loop to stop.
+// a remembered login) and waits for the loop to stop. Closing an ended
+// session does nothing.
 func (s *Session) Close() {
-	s.cmds.push(cmdClose{})
+	_ = s.command(cmdClose{})
 	<-s.done
+}
+
+// command queues c for the loop, or returns ErrClosed once the loop has
+// stopped taking commands.
+func (s *Session) command(c command) error {
+	if !s.cmds.push(c) {
+		return ErrClosed
+	}
+	return nil
 }
 
 type command interface{}
@@ -565,6 +566,7 @@ func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []s
 func (s *Session) loop(first *connectResult) {
 	defer close(s.done)
 	defer s.events.close()
+	defer s.cmds.close() // later commands return ErrClosed
 	defer s.cancel()
 
 	ping := time.NewTicker(s.cfg.PingInterval)
@@ -974,7 +976,7 @@ func (s *Session) handleCommand(c command) (stop bool) {
 			s.log.Warn("realtime: server logout failed", "err", err)
 		}
 		cancel()
-		s.events.push(SignedOut{Unsent: s.unsent()})
+		s.events.push(StateChanged{State: StateSignedOut}, SignedOut{Unsent: s.unsent()})
 		return true
 	case cmdClose:
 		s.shutdown()
@@ -1319,7 +1321,7 @@ func (s *Session) scheduleRefresh() {
 func (s *Session) signOut(err error) {
 	s.log.Info("realtime: signed out", "err", err)
 	s.shutdown()
-	s.events.push(SignedOut{Err: err, Unsent: s.unsent()})
+	s.events.push(StateChanged{State: StateSignedOut, Err: err}, SignedOut{Err: err, Unsent: s.unsent()})
 }
 
 func (s *Session) isSignedOut() bool { return s.ctx.Err() != nil }

@@ -85,9 +85,6 @@ func (t *Timeline) OldestTied() (realtime.Message, int, bool) {
 // HasOlder reports whether the server may have messages older than the oldest loaded.
 func (t *Timeline) HasOlder() bool { return !t.noOlder }
 
-// Version changes whenever the content changes.
-func (t *Timeline) Version() uint64 { return t.seq }
-
 // Has reports whether a server message with id is loaded.
 func (t *Timeline) Has(id string) bool { return t.byID[id] }
 
