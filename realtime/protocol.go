@@ -203,3 +203,89 @@ func parseTime(s string) (time.Time, error) {
 func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
+
+// The frames the client sends, as typed structs: their shape is written
+// once, here, and the compiler checks every use.
+
+// authFrame authenticates the socket (first frame, and again after each
+// token refresh: subscriptions survive it). It carries the access token:
+// never log it.
+type authFrame struct {
+	Type        string `json:"type"` // "auth"
+	AccessToken string `json:"access_token"`
+}
+
+func authMsg(accessToken string) authFrame { return authFrame{Type: "auth", AccessToken: accessToken} }
+
+// pingFrame is a ping (with a uid, to match the pong) or a pong.
+type pingFrame struct {
+	Type string `json:"type"` // "ping" or "pong"
+	UID  string `json:"uid,omitempty"`
+}
+
+func pingMsg(uid string) pingFrame { return pingFrame{Type: "ping", UID: uid} }
+func pongMsg() pingFrame           { return pingFrame{Type: "pong"} }
+
+// subscribeFrame asks for the newest page (the init event) and every later
+// change of a collection.
+type subscribeFrame struct {
+	Type       string     `json:"type"` // "subscribe"
+	Collection string     `json:"collection"`
+	UID        string     `json:"uid"`
+	Query      itemsQuery `json:"query"`
+}
+
+func subscribeMsg(collection, uid string, fields []string, limit int) subscribeFrame {
+	return subscribeFrame{Type: "subscribe", Collection: collection, UID: uid,
+		Query: itemsQuery{Fields: fields, Sort: []string{"-date_created", "-id"}, Limit: limit}}
+}
+
+// itemsFrame is a create, read, update or delete request on a collection.
+// The session sets UID when it sends it.
+type itemsFrame struct {
+	Type       string      `json:"type"` // "items"
+	Collection string      `json:"collection"`
+	Action     string      `json:"action"` // "create", "read", "update" or "delete"
+	UID        string      `json:"uid"`
+	ID         string      `json:"id,omitempty"`    // update, delete
+	Data       *itemData   `json:"data,omitempty"`  // create, update
+	Query      *itemsQuery `json:"query,omitempty"` // create, update (fields returned), read
+}
+
+// itemData is the part of a message the client writes. ID is empty on
+// collections with integer keys: the server picks them.
+type itemData struct {
+	ID   string `json:"id,omitempty"`
+	Text string `json:"text"`
+}
+
+// itemsQuery is a Directus query: fields, filter, sort, limit, offset.
+type itemsQuery struct {
+	Fields []string `json:"fields"`
+	Filter filter   `json:"filter,omitempty"`
+	Sort   []string `json:"sort,omitempty"`
+	Limit  int      `json:"limit,omitempty"`
+	Offset int      `json:"offset,omitempty"`
+}
+
+// filter is a Directus filter of one or more fields: field, operator, value.
+type filter map[string]map[string]any
+
+// where is the filter "field op value", e.g. where("date_created", "_gte", t).
+func where(field, op string, value any) filter { return filter{field: {op: value}} }
+
+func createItem(collection string, data itemData, fields []string) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "create", Data: &data, Query: &itemsQuery{Fields: fields}}
+}
+
+func updateItem(collection, id, text string, fields []string) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "update", ID: id, Data: &itemData{Text: text}, Query: &itemsQuery{Fields: fields}}
+}
+
+func deleteItem(collection, id string) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "delete", ID: id}
+}
+
+func readItems(collection string, q itemsQuery) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "read", Query: &q}
+}

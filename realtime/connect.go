@@ -1,0 +1,295 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// connState is where the session's connection stands. Only setState
+// changes it; the loop acts on it (which commands and timers apply).
+//
+//	connOffline ──retry timer / ReconnectNow──▶ connDialing ──ok──▶ connOnline
+//	     ▲   │                                      │                  │
+//	     │   └─token about to expire─▶ connRefreshing ─refreshed─┘     │
+//	     └──────── failed (backoff) ◀───────────────┴── link lost ◀────┘
+//
+// Any state can end in connClosed (Close) or connSignedOut (Logout, or the
+// server refuses the session); the loop stops there.
+type connState int
+
+const (
+	connOffline    connState = iota // no socket; retryTimer, when set, starts the next attempt
+	connRefreshing                  // no socket; connects once the running token refresh is done
+	connDialing                     // the connect goroutine is opening a socket
+	connOnline                      // conn is the live, subscribed socket
+	connClosed                      // ended locally (Close): the server session stays valid
+	connSignedOut                   // ended signed out: Logout, or the server refused the session
+)
+
+func (c connState) String() string {
+	switch c {
+	case connOffline:
+		return "offline"
+	case connRefreshing:
+		return "refreshing"
+	case connDialing:
+		return "dialing"
+	case connOnline:
+		return "online"
+	case connClosed:
+		return "closed"
+	case connSignedOut:
+		return "signed out"
+	}
+	return "unknown"
+}
+
+// ended reports whether the session is over: the loop stops.
+func (c connState) ended() bool { return c == connClosed || c == connSignedOut }
+
+// setState is the one place the connection state changes. It logs the move
+// and tells the consumer the state it shows (StateChanged): connecting,
+// online, offline (with when the next attempt starts and why) and signed
+// out (with why, if the server ended the session). A refresh before
+// connecting and a local Close are not shown.
+func (s *Session) setState(to connState, retryAt time.Time, why error) {
+	from := s.state
+	s.state = to
+	s.log.Debug("realtime: connection state", "from", from, "to", to)
+	switch to {
+	case connDialing:
+		s.events.push(StateChanged{State: StateConnecting})
+	case connOnline:
+		s.events.push(StateChanged{State: StateOnline})
+	case connOffline:
+		s.events.push(StateChanged{State: StateOffline, RetryAt: retryAt, Err: why})
+	case connSignedOut:
+		s.events.push(StateChanged{State: StateSignedOut, Err: why})
+	}
+}
+
+// connectResult is what the connect goroutine hands to the loop.
+type connectResult struct {
+	profiled bool // user and perms were read (Open's first connect)
+	user     User
+	perms    Permissions
+	conn     *conn
+	subUID   string
+	fields   []string
+	init     []Message
+	noOlder  bool
+	err      error
+}
+
+// attemptConnect starts a connection attempt, refreshing the access token
+// first when it is about to expire.
+func (s *Session) attemptConnect() {
+	if s.state != connOffline && s.state != connRefreshing {
+		return
+	}
+	if s.refreshing {
+		s.setState(connRefreshing, time.Time{}, nil)
+		return
+	}
+	// Refresh first when the token would expire during the handshake; with
+	// a TTL shorter than RequestTimeout a fresh token counts as fresh
+	// (comparing with RequestTimeout alone refreshed in a loop).
+	if time.Until(s.tokens.ExpiresAt) < min(s.cfg.RequestTimeout, s.tokens.Lifetime/3) {
+		s.startRefresh()
+		s.setState(connRefreshing, time.Time{}, nil)
+		return
+	}
+	s.setState(connDialing, time.Time{}, nil)
+	access, fields, needProfile := s.tokens.Access, s.fields, s.needProfile
+	go func() {
+		var user User
+		var perms Permissions
+		if needProfile {
+			ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+			var err error
+			user, perms, err = s.profile(ctx, access)
+			cancel()
+			if err != nil {
+				s.connectDone <- connectResult{err: err}
+				return
+			}
+		}
+		res := s.open(s.ctx, access, fields)
+		res.profiled, res.user, res.perms = needProfile && res.err == nil, user, perms
+		s.connectDone <- res
+	}()
+}
+
+// open dials, authenticates and subscribes; it is the whole handshake. It
+// runs outside the loop, so it touches no state of the loop: what it made
+// is in the result.
+func (s *Session) open(ctx context.Context, accessToken string, fields []string) connectResult {
+	ctx, cancel := context.WithTimeout(ctx, 3*s.cfg.RequestTimeout)
+	defer cancel()
+	c, err := dial(ctx, s.dialer, s.base, s.log)
+	if err != nil {
+		return connectResult{err: err}
+	}
+	if err := c.authenticate(ctx, accessToken); err != nil {
+		c.close()
+		return connectResult{err: err}
+	}
+	subUID := "messages-" + uuid.NewString()
+	init, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, s.cfg.PageSize)
+	if err != nil && slices.Contains(fields, "date_updated") && (KindOf(err) == KindForbidden || KindOf(err) == KindRejected) {
+		s.log.Info("realtime: messages has no readable date_updated; edits will not be marked")
+		fields = messageFieldsNoUpdated
+		init, err = c.subscribe(ctx, s.cfg.Collection, subUID, fields, s.cfg.PageSize)
+	}
+	if err != nil {
+		c.close()
+		return connectResult{err: err}
+	}
+	return connectResult{conn: c, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize}
+}
+
+// subscribe asks for the newest page and all later changes; it returns the page.
+func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []string, limit int) ([]Message, error) {
+	if err := c.send(subscribeMsg(collection, uid, fields, limit)); err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	f, err := c.awaitFrame(ctx, func(f *frame) bool {
+		return f.uid() == uid || (f.Status == "error" && f.uid() == "")
+	})
+	if err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	if f.Status == "error" {
+		return nil, frameErr(f)
+	}
+	if f.Type != "subscription" || f.Event != "init" {
+		return nil, &Error{Kind: KindProtocol, Msg: fmt.Sprintf("The server answered the subscription with %q/%q.", f.Type, f.Event)}
+	}
+	msgs, err := decodeMessages(f.Data)
+	if err != nil {
+		return nil, &Error{Kind: KindProtocol, Msg: "The server sent messages this client cannot read.", Err: err}
+	}
+	return msgs, nil
+}
+
+// adopt makes a freshly opened connection the live one.
+func (s *Session) adopt(res connectResult, reconnect bool) {
+	s.conn, s.subUID = res.conn, res.subUID
+	s.fields = res.fields
+	if res.profiled {
+		s.needProfile = false
+		s.setProfile(res.user, res.perms)
+		if s.cfg.Outbox != nil && s.store == nil {
+			s.restoreOutbox()
+		}
+	}
+	s.connectedAt = time.Now()
+	s.lastFrameAt = s.connectedAt
+	s.pingUID = ""
+	s.authFailures = 0
+	since := s.newest
+	s.setState(connOnline, time.Time{}, nil)
+	s.emitLoaded(Loaded{Kind: LoadInitial, Messages: res.init, NoOlder: res.noOlder})
+	if reconnect && !since.IsZero() {
+		s.catchUp(since.Add(-s.cfg.CatchUpMargin), 0)
+	}
+	if s.watermark.IsZero() || reconnect {
+		s.watermark = s.newest
+	}
+	if len(s.known) > 0 {
+		s.checkKnown(s.known)
+		s.known = nil
+	}
+	s.pumpOutbox()
+}
+
+// connectFailed handles a connection attempt that did not get online.
+func (s *Session) connectFailed(err error) {
+	if errors.Is(err, context.Canceled) {
+		return // the session is ending
+	}
+	s.log.Info("realtime: reconnect failed", "err", err)
+	if KindOf(err) == KindSessionExpired {
+		// The access token was refused: refresh before the next attempt, and
+		// give up if a fresh token is refused too.
+		s.authFailures++
+		if s.authFailures > 2 {
+			s.signOut(err)
+			return
+		}
+		s.tokens.ExpiresAt = time.Time{}
+	}
+	s.scheduleRetry(err)
+}
+
+// write sends a frame on the live connection; a failed write loses the link.
+func (s *Session) write(v any) {
+	if s.conn == nil {
+		return
+	}
+	if err := s.conn.send(v); err != nil {
+		s.lost(&Error{Kind: KindUnreachable, Msg: "The connection to the server was lost.", Err: err})
+	}
+}
+
+// nextUID numbers a request or ping: prefix followed by a sequence number.
+func (s *Session) nextUID(prefix string) string {
+	s.seq++
+	return prefix + strconv.Itoa(s.seq)
+}
+
+// checkLiveness sends a JSON ping; if the previous one got no frame at all
+// in return, the link is dead even if TCP has not noticed.
+func (s *Session) checkLiveness() {
+	if s.state != connOnline {
+		return
+	}
+	if s.pingUID != "" && s.lastFrameAt.Before(s.pingSentAt) {
+		s.lost(&Error{Kind: KindTimeout, Msg: "The server stopped answering."})
+		return
+	}
+	s.pingUID = s.nextUID("ping-")
+	s.pingSentAt = time.Now()
+	s.write(pingMsg(s.pingUID))
+}
+
+// handlePong settles the liveness ping, or a verification ping (requests.go).
+func (s *Session) handlePong(f *frame) {
+	uid := f.uid()
+	if uid == s.pingUID {
+		s.pingUID = ""
+	}
+	if p, ok := s.pending[uid]; ok && isPing(p.req) {
+		s.finish(uid)
+		p.req.answered(s, f, nil)
+	}
+}
+
+// lost drops the connection and schedules a reconnect. Messages in flight
+// go back to the queue: they are sent again with the same ID.
+func (s *Session) lost(err error) {
+	if s.conn == nil {
+		return
+	}
+	s.log.Info("realtime: connection lost", "err", err)
+	s.conn.close()
+	s.conn = nil
+	s.dropPending()
+	if time.Since(s.connectedAt) > time.Minute {
+		s.backoff.Reset()
+	}
+	s.scheduleRetry(err)
+}
+
+// scheduleRetry goes offline until the backoff delay has passed.
+func (s *Session) scheduleRetry(err error) {
+	delay := s.backoff.NextBackOff()
+	s.retryTimer = time.NewTimer(delay)
+	s.setState(connOffline, time.Now().Add(delay), err)
+}

@@ -1,0 +1,250 @@
+package realtime
+
+import (
+	"errors"
+	"slices"
+)
+
+// OutboxStore keeps unsent messages across restarts, in typing order.
+type OutboxStore interface {
+	Load() ([]Message, error)
+	Put(Message) error
+	Remove(id string) error
+}
+
+type outState int
+
+const (
+	outQueued outState = iota
+	outInFlight
+	outFailed
+)
+
+// outgoing is a message typed here that the server does not have yet.
+type outgoing struct {
+	msg   Message
+	state outState
+	saved bool // in the outbox file
+}
+
+// restoreOutbox queues the messages left unsent by an earlier run, with
+// their original IDs: if one was stored after all, the server says so.
+// Messages typed before the outbox opened (a remembered session learns who
+// the user is from the server) are written to it then.
+func (s *Session) restoreOutbox() {
+	defer s.saveOutbox()
+	store, err := s.cfg.Outbox(s.base, s.user)
+	if err != nil {
+		s.log.Warn("realtime: outbox unavailable; unsent messages are kept in memory only", "err", err)
+		s.storeErr = err
+		return
+	}
+	s.store, s.storeErr = store, nil
+	msgs, err := store.Load()
+	if err != nil {
+		s.log.Warn("realtime: could not read the outbox", "err", err)
+		return
+	}
+	var older []*outgoing
+	for i := range msgs {
+		if s.findOutgoing(msgs[i].ID) != nil {
+			continue
+		}
+		msgs[i].AuthorID, msgs[i].AuthorName = s.user.ID, s.user.FirstName
+		older = append(older, &outgoing{msg: msgs[i], saved: true})
+	}
+	if len(older) == 0 {
+		return
+	}
+	// Typed in an earlier run: before anything typed in this one.
+	s.outbox = append(older, s.outbox...)
+	queued := make([]Message, len(older))
+	for i, o := range older {
+		queued[i] = o.msg
+	}
+	s.log.Info("realtime: resending messages left from the last run", "count", len(queued))
+	s.events.push(Queued{Messages: queued})
+}
+
+// errOutboxNotOpen: the account's outbox opens once the user is known.
+var errOutboxNotOpen = errors.New("the outbox opens once the server says who the user is")
+
+// errNoOutbox: the app keeps no outbox (its file could not be opened).
+var errNoOutbox = errors.New("no outbox file")
+
+// saveOutbox writes the messages not yet on disk to the outbox, in typing
+// order, and reports where each one now is (Persisted).
+func (s *Session) saveOutbox() {
+	var saved, unsaved []string
+	var why error
+	for _, o := range s.outbox {
+		if o.saved {
+			continue
+		}
+		var err error
+		switch {
+		case s.store != nil:
+			err = s.store.Put(o.msg)
+		case s.cfg.Outbox == nil:
+			err = errNoOutbox
+		case s.storeErr != nil:
+			err = s.storeErr
+		default:
+			err = errOutboxNotOpen
+		}
+		if err != nil {
+			unsaved, why = append(unsaved, o.msg.ID), err
+			continue
+		}
+		o.saved = true
+		saved = append(saved, o.msg.ID)
+	}
+	if len(saved) > 0 {
+		s.events.push(Persisted{IDs: saved})
+	}
+	if len(unsaved) > 0 {
+		if s.store != nil {
+			s.log.Warn("realtime: could not save messages to the outbox; they are kept in memory only", "count", len(unsaved), "err", why)
+		}
+		s.events.push(Persisted{IDs: unsaved, Err: why})
+	}
+}
+
+// queueOutgoing takes a message typed here (Send).
+func (s *Session) queueOutgoing(m Message) {
+	s.outbox = append(s.outbox, &outgoing{msg: m})
+	s.saveOutbox()
+	s.pumpOutbox()
+}
+
+// retryOutgoing queues a failed message again, last, with the same ID.
+func (s *Session) retryOutgoing(id string) {
+	o := s.findOutgoing(id)
+	if o == nil || o.state != outFailed {
+		return
+	}
+	s.removeOutgoing(id)
+	o.state = outQueued
+	s.outbox = append(s.outbox, o)
+	s.events.push(SendStatus{ID: id, State: SendPending})
+	s.pumpOutbox()
+}
+
+// discardOutgoing forgets a failed message.
+func (s *Session) discardOutgoing(id string) {
+	if o := s.findOutgoing(id); o != nil && o.state == outFailed {
+		s.forgetOutgoing(id)
+	}
+}
+
+// pumpOutbox sends the oldest queued message when nothing is in flight:
+// one at a time keeps them in order.
+func (s *Session) pumpOutbox() {
+	if s.state != connOnline {
+		return
+	}
+	for _, o := range s.outbox {
+		if o.state == outInFlight {
+			return
+		}
+	}
+	for _, o := range s.outbox {
+		if o.state != outQueued {
+			continue
+		}
+		o.state = outInFlight
+		data := itemData{ID: o.msg.ID, Text: o.msg.Text}
+		if s.intKeys {
+			data.ID = "" // the server picks integer keys itself
+		}
+		s.request(createReq{msgID: o.msg.ID}, createItem(s.cfg.Collection, data, s.fields))
+		return
+	}
+}
+
+// createReq stores the message in flight (one at a time).
+type createReq struct{ msgID string }
+
+// answered settles the message in flight. A create that the server
+// reports as a duplicate was stored by an earlier attempt: delivered.
+func (r createReq) answered(s *Session, f *frame, err error) {
+	id := r.msgID
+	o := s.findOutgoing(id)
+	if o == nil {
+		return
+	}
+	switch {
+	case err == nil:
+		msgs, _ := decodeMessages(f.Data)
+		var stored *Message
+		if len(msgs) > 0 {
+			stored = &msgs[0]
+			s.emitLoaded(Loaded{Kind: LoadLive, Messages: msgs[:1]})
+		}
+		s.forgetOutgoing(id)
+		s.events.push(SendStatus{ID: id, State: SendDelivered, Stored: stored})
+	case isCode(err, "RECORD_NOT_UNIQUE"):
+		s.log.Info("realtime: a retried message was already stored", "id", id)
+		s.forgetOutgoing(id)
+		s.events.push(SendStatus{ID: id, State: SendDelivered})
+	default:
+		o.state = outFailed
+		s.events.push(SendStatus{ID: id, State: SendFailed, Err: err})
+	}
+	s.pumpOutbox()
+}
+
+// timedOut: either the link is dead or the server silently dropped an
+// invalid request: a ping tells which (verifyReq).
+func (r createReq) timedOut(s *Session) { s.verify(r.msgID) }
+
+// lost: the message goes back to the queue (dropPending) and is sent
+// again, with the same ID, once online.
+func (createReq) lost(*Session) {}
+
+// offline cannot happen: pumpOutbox sends only while online.
+func (createReq) offline(*Session) {}
+
+// verdict: the server answered a ping but never answered the create: it
+// dropped the request (Directus sends no reply to invalid payloads).
+func (s *Session) verdict(id string) {
+	o := s.findOutgoing(id)
+	if o == nil || o.state != outInFlight {
+		return
+	}
+	o.state = outFailed
+	s.events.push(SendStatus{ID: id, State: SendFailed, Err: &Error{Kind: KindRejected, Msg: "The server did not accept the message."}})
+	s.pumpOutbox()
+}
+
+func (s *Session) findOutgoing(id string) *outgoing {
+	for _, o := range s.outbox {
+		if o.msg.ID == id {
+			return o
+		}
+	}
+	return nil
+}
+
+func (s *Session) removeOutgoing(id string) {
+	s.outbox = slices.DeleteFunc(s.outbox, func(o *outgoing) bool { return o.msg.ID == id })
+}
+
+// forgetOutgoing drops a message for good: delivered or discarded.
+func (s *Session) forgetOutgoing(id string) {
+	s.removeOutgoing(id)
+	if s.store != nil {
+		if err := s.store.Remove(id); err != nil {
+			s.log.Warn("realtime: could not remove a message from the outbox", "err", err)
+		}
+	}
+}
+
+// unsent lists the messages the server does not have, in typing order.
+func (s *Session) unsent() []Message {
+	out := make([]Message, 0, len(s.outbox))
+	for _, o := range s.outbox {
+		out = append(out, o.msg)
+	}
+	return out
+}
