@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"directuschat/realtime"
 )
 
 // APIError is an error answer of the Directus REST API.
@@ -147,17 +149,8 @@ func redirectError(base, method, path string, resp *http.Response) error {
 
 func apiError(method, path string, resp *http.Response, raw []byte) error {
 	e := &APIError{Method: method, Path: stripQuery(path), Status: resp.StatusCode}
-	var env struct {
-		Errors []struct {
-			Message    string `json:"message"`
-			Extensions struct {
-				Code string `json:"code"`
-			} `json:"extensions"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(raw, &env) == nil && len(env.Errors) > 0 {
-		e.Message = env.Errors[0].Message
-		e.Code = env.Errors[0].Extensions.Code
+	if errs := realtime.DecodeErrors(raw); len(errs) > 0 {
+		e.Message, e.Code = errs[0].Message, errs[0].Code
 		return e
 	}
 	e.Message = http.StatusText(resp.StatusCode)

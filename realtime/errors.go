@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -115,4 +116,34 @@ func serverError(code, message string) *Error {
 		}
 	}
 	return e
+}
+
+// ServerError is one entry of the error answer of the Directus REST API:
+// {"errors":[{"message":"...","extensions":{"code":"..."}}]}.
+type ServerError struct {
+	Code    string // extensions.code, e.g. INVALID_CREDENTIALS
+	Message string
+}
+
+// DecodeErrors reads the errors of a Directus REST error answer, in the
+// server's order; it returns none when body is not that envelope (an
+// answer of a proxy, an HTML page). It is the one decoder of the envelope
+// for every REST client of the project (realtime, provision, the benchmark).
+func DecodeErrors(body []byte) []ServerError {
+	var env struct {
+		Errors []struct {
+			Message    string `json:"message"`
+			Extensions struct {
+				Code string `json:"code"`
+			} `json:"extensions"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(body, &env) != nil || len(env.Errors) == 0 {
+		return nil
+	}
+	out := make([]ServerError, len(env.Errors))
+	for i, e := range env.Errors {
+		out[i] = ServerError{Code: e.Extensions.Code, Message: e.Message}
+	}
+	return out
 }

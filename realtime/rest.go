@@ -280,17 +280,8 @@ func suggestedBase(target *url.URL, path string) string {
 
 // httpError turns a non-2xx answer into an *Error.
 func httpError(base *url.URL, status int, body []byte) error {
-	var env struct {
-		Errors []struct {
-			Message    string `json:"message"`
-			Extensions struct {
-				Code string `json:"code"`
-			} `json:"extensions"`
-		} `json:"errors"`
-	}
-	if json.Unmarshal(body, &env) == nil && len(env.Errors) > 0 {
-		e := env.Errors[0]
-		return serverError(e.Extensions.Code, e.Message)
+	if errs := DecodeErrors(body); len(errs) > 0 {
+		return serverError(errs[0].Code, errs[0].Message)
 	}
 	if status == http.StatusNotFound {
 		return &Error{Kind: KindNotDirectus, Msg: fmt.Sprintf("%s answered HTTP 404: it is not a Directus server, or the address has a wrong path.", DisplayHost(base))}

@@ -8,8 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
+
+	"directuschat/realtime"
 )
 
 var httpClient = &http.Client{Timeout: 10 * time.Minute}
@@ -117,11 +118,14 @@ func do(ctx context.Context, method, u, token string, body, out any) error {
 		return err
 	}
 	if resp.StatusCode >= 300 {
+		if errs := realtime.DecodeErrors(raw); len(errs) > 0 {
+			return fmt.Errorf("%s %s: HTTP %d: %s: %s", method, stripQuery(u), resp.StatusCode, errs[0].Code, errs[0].Message)
+		}
 		msg := raw
 		if len(msg) > 300 {
 			msg = msg[:300]
 		}
-		return fmt.Errorf("%s %s: HTTP %s: %s", method, stripQuery(u), strconv.Itoa(resp.StatusCode), msg)
+		return fmt.Errorf("%s %s: HTTP %d: %s", method, stripQuery(u), resp.StatusCode, msg)
 	}
 	if out == nil {
 		return nil
