@@ -1,8 +1,9 @@
 package realtime_test
 
 // Faults a real Directus cannot be made to produce on demand (garbage
-// frames, a link that goes silent without closing) are played by a small
-// in-process server that speaks just enough of the protocol.
+// frames, a link that goes silent without closing, an oversized frame,
+// integer keys) are played by internal/fakedirectus, the stand-in the
+// benchmark uses too.
 
 import (
 	"encoding/json"
@@ -14,85 +15,33 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"directuschat/internal/fakedirectus"
 	"directuschat/realtime"
 )
 
-type fakeDirectus struct {
-	*httptest.Server
-	initData []any // the init snapshot
-	conns    chan *fakeConn
-	upgrader websocket.Upgrader
-}
-
-type fakeConn struct {
-	ws     *websocket.Conn
-	frames chan map[string]any
-	subUID string
-}
-
-func newFakeDirectus(t *testing.T) *fakeDirectus {
-	f := &fakeDirectus{conns: make(chan *fakeConn, 8)}
-	mux := http.NewServeMux()
-	mux.HandleFunc("/server/ping", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("pong")) })
-	mux.HandleFunc("/auth/login", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"data":{"access_token":"a1","refresh_token":"r1","expires":900000}}`))
-	})
-	mux.HandleFunc("/users/me", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"data":{"id":"u-ada","first_name":"Ada","email":"ada@example.com"}}`))
-	})
-	mux.HandleFunc("/websocket", func(w http.ResponseWriter, r *http.Request) {
-		ws, err := f.upgrader.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		c := &fakeConn{ws: ws, frames: make(chan map[string]any, 64)}
-		go func() {
-			defer close(c.frames)
-			for {
-				var m map[string]any
-				if err := ws.ReadJSON(&m); err != nil {
-					return
-				}
-				switch m["type"] {
-				case "auth":
-					_ = ws.WriteJSON(map[string]any{"type": "auth", "status": "ok"})
-				case "subscribe":
-					c.subUID, _ = m["uid"].(string)
-					init := f.initData
-					if init == nil {
-						init = []any{}
-					}
-					_ = ws.WriteJSON(map[string]any{"type": "subscription", "event": "init", "uid": c.subUID, "data": init})
-					f.conns <- c
-				default:
-					c.frames <- m
-				}
-			}
-		}()
-	})
-	f.Server = httptest.NewServer(mux)
+// newFakeDirectus starts the stand-in (internal/fakedirectus) for one test;
+// init is its subscription's init snapshot. The test answers the client's
+// requests itself, or not.
+func newFakeDirectus(t *testing.T, init ...any) *fakedirectus.Server {
+	f := fakedirectus.New(fakedirectus.Options{Init: init})
 	t.Cleanup(f.Close)
 	return f
 }
 
-func (f *fakeDirectus) nextConn(t *testing.T) *fakeConn {
+// nextConn waits for the client to (re)connect and subscribe.
+func nextConn(t *testing.T, f *fakedirectus.Server) *fakedirectus.Conn {
 	t.Helper()
-	select {
-	case c := <-f.conns:
-		return c
-	case <-time.After(10 * time.Second):
+	c, err := f.Next(10 * time.Second)
+	if err != nil {
 		t.Fatal("the client did not (re)connect")
-		return nil
 	}
+	return c
 }
 
-func (c *fakeConn) create(t *testing.T, id, text string) {
+// create sends a message created live by Kevin.
+func create(t *testing.T, c *fakedirectus.Conn, id, text string) {
 	t.Helper()
-	err := c.ws.WriteJSON(map[string]any{"type": "subscription", "event": "create", "uid": c.subUID, "data": []any{
-		map[string]any{"id": id, "text": text, "date_created": time.Now().UTC().Format(time.RFC3339Nano),
-			"user_created": map[string]any{"id": "u-kevin", "first_name": "Kevin"}},
-	}})
-	if err != nil {
+	if err := c.Create(fakedirectus.Item{ID: id, Text: text, AuthorID: "u-kevin", AuthorName: "Kevin", Created: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -100,14 +49,14 @@ func (c *fakeConn) create(t *testing.T, id, text string) {
 func TestGarbageFramesAreDroppedAndTheSessionGoesOn(t *testing.T) {
 	f := newFakeDirectus(t)
 	c := connect(t, realtime.Config{Server: f.URL}, "ada@example.com", "pw")
-	srv := f.nextConn(t)
-	for _, junk := range []string{"not json", `{"no":"type"}`, `[1,2,3]`, `{"type":"subscription","event":"create","uid":"` + srv.subUID + `","data":[{"text":"no id"}]}`, "\x00\xff"} {
-		if err := srv.ws.WriteMessage(websocket.TextMessage, []byte(junk)); err != nil {
+	srv := nextConn(t, f)
+	for _, junk := range []string{"not json", `{"no":"type"}`, `[1,2,3]`, `{"type":"subscription","event":"create","uid":"` + srv.SubUID() + `","data":[{"text":"no id"}]}`, "\x00\xff"} {
+		if err := srv.WriteMessage(websocket.TextMessage, []byte(junk)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_ = srv.ws.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3})
-	srv.create(t, "m1", "still here")
+	_ = srv.WriteMessage(websocket.BinaryMessage, []byte{1, 2, 3})
+	create(t, srv, "m1", "still here")
 	c.waitFor(5*time.Second, "the message after the garbage", func(c *client) bool { return c.count("still here") == 1 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -119,15 +68,15 @@ func TestGarbageFramesAreDroppedAndTheSessionGoesOn(t *testing.T) {
 func TestSilentLinkIsDetectedAndReconnected(t *testing.T) {
 	f := newFakeDirectus(t)
 	c := connect(t, realtime.Config{Server: f.URL, PingInterval: 100 * time.Millisecond, MinBackoff: 10 * time.Millisecond}, "ada@example.com", "pw")
-	first := f.nextConn(t)
+	first := nextConn(t, f)
 	// The server goes silent: it reads the client's pings but never answers,
 	// and the TCP connection stays open (a half-open link).
 	go func() {
-		for range first.frames {
+		for range first.Frames {
 		}
 	}()
-	second := f.nextConn(t)
-	second.create(t, "m2", "after reconnect")
+	second := nextConn(t, f)
+	create(t, second, "m2", "after reconnect")
 	c.waitFor(5*time.Second, "a message on the new connection", func(c *client) bool { return c.count("after reconnect") == 1 })
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,12 +94,12 @@ func TestSilentLinkIsDetectedAndReconnected(t *testing.T) {
 func TestPingsAnsweredWithPong(t *testing.T) {
 	f := newFakeDirectus(t)
 	connect(t, realtime.Config{Server: f.URL}, "ada@example.com", "pw")
-	srv := f.nextConn(t)
-	if err := srv.ws.WriteJSON(map[string]any{"type": "ping"}); err != nil {
+	srv := nextConn(t, f)
+	if err := srv.WriteJSON(map[string]any{"type": "ping"}); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case m := <-srv.frames:
+	case m := <-srv.Frames:
 		if m["type"] != "pong" {
 			b, _ := json.Marshal(m)
 			t.Fatalf("answer to ping = %s, want a pong", b)
@@ -195,14 +144,13 @@ func TestPlainHTTPToRemoteHostIsFlagged(t *testing.T) {
 // A collection set up by hand with integer keys cannot take client ids:
 // the client sends without one (at-least-once) and shows the server's row.
 func TestIntegerKeysSendWithoutClientID(t *testing.T) {
-	f := newFakeDirectus(t)
-	f.initData = []any{map[string]any{"id": 7, "text": "old", "date_created": "2026-11-28T09:00:00Z"}}
+	f := newFakeDirectus(t, map[string]any{"id": 7, "text": "old", "date_created": "2026-11-28T09:00:00Z"})
 	c := connect(t, realtime.Config{Server: f.URL}, "ada@example.com", "pw")
-	srv := f.nextConn(t)
+	srv := nextConn(t, f)
 	c.send("hello ints")
 	var create map[string]any
 	select {
-	case create = <-srv.frames:
+	case create = <-srv.Frames:
 	case <-time.After(5 * time.Second):
 		t.Fatal("no create frame")
 	}
@@ -210,7 +158,7 @@ func TestIntegerKeysSendWithoutClientID(t *testing.T) {
 	if _, has := data["id"]; has || create["action"] != "create" {
 		t.Fatalf("create frame = %v, want a create without id", create)
 	}
-	_ = srv.ws.WriteJSON(map[string]any{"type": "items", "uid": create["uid"], "data": map[string]any{
+	_ = srv.WriteJSON(map[string]any{"type": "items", "uid": create["uid"], "data": map[string]any{
 		"id": 8, "text": "hello ints", "date_created": time.Now().UTC().Format(time.RFC3339Nano),
 		"user_created": map[string]any{"id": "u-ada", "first_name": "Ada"}}})
 	c.waitFor(5*time.Second, "the stored message", func(c *client) bool {
@@ -223,25 +171,24 @@ func TestIntegerKeysSendWithoutClientID(t *testing.T) {
 // reason; the client reconnects, and its catch-up read brings what was
 // sent meanwhile: nothing is lost.
 func TestOversizedFrameReconnectsAndCatchUpRefills(t *testing.T) {
-	f := newFakeDirectus(t)
-	f.initData = []any{map[string]any{"id": "m0", "text": "before", "date_created": time.Now().UTC().Format(time.RFC3339Nano)}}
+	f := newFakeDirectus(t, map[string]any{"id": "m0", "text": "before", "date_created": time.Now().UTC().Format(time.RFC3339Nano)})
 	c := connect(t, realtime.Config{Server: f.URL, MinBackoff: 10 * time.Millisecond}, "ada@example.com", "pw")
-	first := f.nextConn(t)
-	huge := `{"type":"subscription","event":"create","uid":"` + first.subUID + `","data":[{"id":"big","text":"` + strings.Repeat("x", 17<<20) + `"}]}`
-	if err := first.ws.WriteMessage(websocket.TextMessage, []byte(huge)); err != nil {
+	first := nextConn(t, f)
+	huge := `{"type":"subscription","event":"create","uid":"` + first.SubUID() + `","data":[{"id":"big","text":"` + strings.Repeat("x", 17<<20) + `"}]}`
+	if err := first.WriteMessage(websocket.TextMessage, []byte(huge)); err != nil {
 		t.Logf("write of the huge frame: %v (the client may have closed first)", err)
 	}
-	second := f.nextConn(t)
+	second := nextConn(t, f)
 	var read map[string]any
 	select {
-	case read = <-second.frames:
+	case read = <-second.Frames:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no catch-up read after the reconnect")
 	}
 	if read["type"] != "items" || read["action"] != "read" {
 		t.Fatalf("first request after the reconnect = %v, want a catch-up read", read["type"])
 	}
-	err := second.ws.WriteJSON(map[string]any{"type": "items", "uid": read["uid"], "data": []any{
+	err := second.WriteJSON(map[string]any{"type": "items", "uid": read["uid"], "data": []any{
 		map[string]any{"id": "m1", "text": "missed while dropped", "date_created": time.Now().UTC().Format(time.RFC3339Nano)},
 	}})
 	if err != nil {
