@@ -1,8 +1,9 @@
 package realtime_test
 
 // A real Directus cannot be made to answer with a redirect, so these tests
-// put an httptest server in its place: it answers one endpoint with a
-// redirect to a second server, which records everything it is sent. The
+// put the stand-in (internal/fakedirectus) in its place: it answers one
+// endpoint with a redirect to a second server, which records everything it
+// is sent. The
 // second server must never see the password, the refresh token or the
 // bearer token.
 
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"directuschat/internal/fakedirectus"
 	"directuschat/realtime"
 )
 
@@ -65,33 +67,11 @@ func (r *recorder) mustNotHaveSeen(t *testing.T, secrets ...string) {
 	}
 }
 
-// redirecting is a Directus look-alike whose endpoint at path answers with
-// status and a Location on target (same path); the rest works.
-func redirecting(t *testing.T, path string, status int, target string, tls bool) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/server/ping", func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte("pong")) })
-	mux.HandleFunc("/auth/login", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"data":{"access_token":"good-access","refresh_token":"good-refresh","expires":900000}}`))
-	})
-	mux.HandleFunc("/auth/refresh", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"data":{"access_token":"good-access","refresh_token":"good-refresh-2","expires":900000}}`))
-	})
-	mux.HandleFunc("/users/me", func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte(`{"data":{"id":"u-ada","first_name":"Ada"}}`))
-	})
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == path {
-			http.Redirect(w, r, target+r.URL.Path, status)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
-	var srv *httptest.Server
-	if tls {
-		srv = httptest.NewTLSServer(h)
-	} else {
-		srv = httptest.NewServer(h)
-	}
+// redirecting is the stand-in Directus (internal/fakedirectus) whose
+// endpoint at path answers with status and a Location on target (same
+// path); the rest works.
+func redirecting(t *testing.T, path string, status int, target string, tls bool) *fakedirectus.Server {
+	srv := fakedirectus.New(fakedirectus.Options{Redirect: fakedirectus.Redirect{Path: path, Status: status, Target: target}, TLS: tls})
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -145,7 +125,7 @@ func TestRedirectDoesNotCarryTheBearerToken(t *testing.T) {
 	srv := redirecting(t, "/users/me", http.StatusFound, evil.URL, false)
 	_, err := realtime.Connect(t.Context(), realtime.Config{Server: srv.URL, Logger: quietLogger()},
 		realtime.Credentials{Email: "ada@example.com", Password: "pw"})
-	evil.mustNotHaveSeen(t, "good-access", "Bearer")
+	evil.mustNotHaveSeen(t, fakedirectus.AccessToken, "Bearer")
 	wantRedirectError(t, err, "access token")
 }
 
@@ -185,6 +165,6 @@ func TestWebSocketUpgradeRedirectIsExplained(t *testing.T) {
 	srv := redirecting(t, "/websocket", http.StatusFound, evil.URL, false)
 	_, err := realtime.Connect(t.Context(), realtime.Config{Server: srv.URL, Logger: quietLogger()},
 		realtime.Credentials{Email: "ada@example.com", Password: "pw"})
-	evil.mustNotHaveSeen(t, "good-access")
+	evil.mustNotHaveSeen(t, fakedirectus.AccessToken)
 	wantRedirectError(t, err, "realtime connection", strings.TrimPrefix(evil.URL, "http://"))
 }

@@ -2,8 +2,9 @@
 // speaks just enough of the REST and WebSocket API for the app to sign in
 // and subscribe, then lets its caller play what the real server cannot be
 // made to do on demand: garbage or oversized frames, a link that goes
-// silent without closing, integer keys, a burst of 1,000 new messages
-// within a second. Everything else is tested against the real Directus.
+// silent without closing, integer keys, a redirect, a burst of 1,000 new
+// messages within a second. Everything else is tested against the real
+// Directus.
 package fakedirectus
 
 import (
@@ -27,7 +28,28 @@ type Options struct {
 	// does. Without it those frames go to Conn.Frames, for the caller to
 	// answer, or not.
 	Answer bool
+	// Redirect, when its Path is set, answers that endpoint with a redirect.
+	Redirect Redirect
+	// TLS serves https, with a certificate that Server.Client trusts.
+	TLS bool
 }
+
+// Redirect answers requests to Path with Status and a Location on Target
+// (same path): the client must not follow it.
+type Redirect struct {
+	Path   string
+	Status int
+	Target string
+}
+
+// The tokens the stand-in hands out: sign-in gives AccessToken and
+// RefreshToken, a refresh the second pair.
+const (
+	AccessToken   = "fake-access-token-1"
+	RefreshToken  = "fake-refresh-token-1"
+	AccessToken2  = "fake-access-token-2"
+	RefreshToken2 = "fake-refresh-token-2"
+)
 
 // Server is the stand-in, on a loopback port. Close it when done.
 type Server struct {
@@ -64,8 +86,8 @@ func New(opts Options) *Server {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) })
 	}
 	answer("/server/ping", "pong")
-	answer("/auth/login", `{"data":{"access_token":"a1","refresh_token":"r1","expires":900000}}`)
-	answer("/auth/refresh", `{"data":{"access_token":"a2","refresh_token":"r2","expires":900000}}`)
+	answer("/auth/login", `{"data":{"access_token":"`+AccessToken+`","refresh_token":"`+RefreshToken+`","expires":900000}}`)
+	answer("/auth/refresh", `{"data":{"access_token":"`+AccessToken2+`","refresh_token":"`+RefreshToken2+`","expires":900000}}`)
 	answer("/users/me", `{"data":{"id":"u-ada","first_name":"Ada","last_name":"Lovelace","email":"ada@example.com"}}`)
 	answer("/permissions/me", `{"data":{"messages":{"create":{"access":"full"},"read":{"access":"full"},"update":{"access":"none"},"delete":{"access":"none"}}}}`)
 	mux.HandleFunc("/websocket", func(w http.ResponseWriter, r *http.Request) {
@@ -76,7 +98,21 @@ func New(opts Options) *Server {
 		c := &Conn{ws: ws, Frames: make(chan map[string]any, 64)}
 		go s.serve(c)
 	})
-	s.Server = httptest.NewServer(mux)
+	h := http.Handler(mux)
+	if r := opts.Redirect; r.Path != "" {
+		h = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+			if req.URL.Path == r.Path {
+				http.Redirect(w, req, r.Target+req.URL.Path, r.Status)
+				return
+			}
+			mux.ServeHTTP(w, req)
+		})
+	}
+	if opts.TLS {
+		s.Server = httptest.NewTLSServer(h)
+	} else {
+		s.Server = httptest.NewServer(h)
+	}
 	return s
 }
 
