@@ -36,6 +36,10 @@ type Config struct {
 	// Damage are the local files (package store) that report being found
 	// damaged and set aside; the window says so, once each.
 	Damage []DamageSource
+	// WindowFile is the file that keeps the window's size and position
+	// between runs (main puts it beside Fyne's preferences); "" keeps them
+	// for this App only.
+	WindowFile string
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -105,8 +109,29 @@ func (u *App) Window() fyne.Window { return u.win }
 
 // showLogin replaces the content with the login form, with an optional notice.
 func (u *App) showLogin(notice string) {
-	u.chat = nil
-	u.login = newLoginView(u, notice)
+	if u.chat != nil {
+		u.chat.detach()
+		u.chat = nil
+	}
+	if u.login != nil {
+		u.login.detach()
+	}
+	p := u.fyne.Preferences()
+	u.login = newLoginView(loginHost{
+		win:      u.win,
+		log:      u.log,
+		dispatch: u.cfg.Dispatch,
+		connect:  u.connect,
+		signedIn: u.signedIn,
+		expired:  u.forget,
+		about:    u.showAbout,
+	}, loginFill{
+		server:      firstOf(u.cfg.Server, p.String(prefServer), u.cfg.LocalServer),
+		email:       p.String(prefEmail),
+		remember:    p.Bool(prefRemember),
+		canRemember: u.cfg.Keyring != nil,
+		notice:      notice,
+	})
 	u.setUnread(0)
 	u.refreshTitle()
 	u.refreshTray()
@@ -116,8 +141,27 @@ func (u *App) showLogin(notice string) {
 
 // showChat replaces the login form with the chat of a session.
 func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
-	u.login = nil
-	u.chat = newChatView(u, s, a, remembered)
+	if u.login != nil {
+		u.login.detach()
+		u.login = nil
+	}
+	host := chatHost{
+		win:         u.win,
+		clipboard:   u.fyne.Clipboard(),
+		dispatch:    u.cfg.Dispatch,
+		logout:      u.logout,
+		about:       u.showAbout,
+		keepToken:   u.remember,
+		signedOut:   u.signedOut,
+		watching:    u.watching,
+		unread:      func() int { return u.desk.unread },
+		addUnread:   u.addUnread,
+		clearUnread: u.clearUnread,
+	}
+	if u.cfg.Cache != nil {
+		host.saveCache = u.saveCache
+	}
+	u.chat = newChatView(host, s, a, remembered)
 	u.refreshTitle()
 	u.refreshTray()
 	u.win.SetContent(u.chat.content)

@@ -13,12 +13,38 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"directuschat/realtime"
+	"directuschat/store"
 	"directuschat/timeline"
 )
 
+// chatHost is the chat screen's way back to the app, given at construction.
+type chatHost struct {
+	win       fyne.Window
+	clipboard fyne.Clipboard
+	dispatch  func(func()) // runs a function on the UI thread
+	logout    func()
+	about     func()
+	// saveCache writes the history cache now; nil when there is none.
+	saveCache func()
+	// keepToken stores a rotated refresh token of a remembered session.
+	keepToken func(a account, refreshToken string)
+	// signedOut shows the login form with notice; expired says the server
+	// ended the session (its remembered token is dead too).
+	signedOut func(a account, notice string, expired bool)
+	// watching reports whether the user can see the window: focused and
+	// not hidden to the tray.
+	watching func() bool
+	// unread is the count of messages from others not seen yet;
+	// addUnread counts (and notifies) more, clearUnread sets it to 0.
+	unread      func() int
+	addUnread   func(msgs []realtime.Message)
+	clearUnread func()
+}
+
 // chatView is the chat screen: history, composer and status line.
 type chatView struct {
-	app        *App
+	host       chatHost
+	detached   bool // the window shows the login form again
 	session    *realtime.Session
 	account    account
 	remembered bool
@@ -45,8 +71,8 @@ type chatView struct {
 	stopTick      chan struct{}
 }
 
-func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatView {
-	c := &chatView{app: u, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}}
+func newChatView(host chatHost, s *realtime.Session, a account, remembered bool) *chatView {
+	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.list = widget.NewListWithData(c.data, c.heights.newRow, c.bindRow)
@@ -67,7 +93,7 @@ func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatV
 	// emoji font (about 5 MB of heap), and italic would be used only here.
 	who := widget.NewLabel(fmt.Sprintf("%s · %s", displayName(user), s.Server().Host))
 	who.Truncation = fyne.TextTruncateEllipsis
-	logout := widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), u.logout)
+	logout := widget.NewButtonWithIcon("Log out", theme.LogoutIcon(), host.logout)
 	logout.Importance = widget.LowImportance
 
 	statusBar := container.NewBorder(nil, nil, nil, c.reconnect, c.status)
@@ -78,7 +104,7 @@ func newChatView(u *App, s *realtime.Session, a account, remembered bool) *chatV
 		statusBar,
 	)
 	watch := &widthWatch{onWidth: func() { c.list.Refresh() }}
-	about := widget.NewButtonWithIcon("", theme.InfoIcon(), u.showAbout)
+	about := widget.NewButtonWithIcon("", theme.InfoIcon(), host.about)
 	about.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(about, logout), who)
 	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), bottom, nil, nil, container.New(watch, c.list))
@@ -107,19 +133,19 @@ func (c *chatView) send(text string) {
 
 // apply merges a batch of events; it runs on the UI thread.
 func (c *chatView) apply(batch []realtime.Event) {
-	if c.app.chat != c {
+	if c.detached {
 		return
 	}
 	atBottom := c.atBottom()
 	before := c.tl.Len()
 	oldestBefore, hadOldest := c.tl.Oldest()
 	fresh := c.freshFromOthers(batch)
-	if c.tl.Apply(batch) && c.cacheSave == nil && c.remembered && c.app.cfg.Cache != nil {
+	if c.tl.Apply(batch) && c.cacheSave == nil && c.remembered && c.host.saveCache != nil {
 		c.cacheSave = time.AfterFunc(30*time.Second, func() {
-			c.app.cfg.Dispatch(func() {
+			c.host.dispatch(func() {
 				c.cacheSave = nil
-				if c.app.chat == c {
-					c.app.saveCache()
+				if !c.detached {
+					c.host.saveCache()
 				}
 			})
 		})
@@ -131,7 +157,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 		switch ev := ev.(type) {
 		case realtime.TokensRotated:
 			if c.remembered {
-				c.app.remember(c.account, ev.RefreshToken)
+				c.host.keepToken(c.account, ev.RefreshToken)
 			}
 		case realtime.Loaded:
 			if ev.Kind == realtime.LoadOlder {
@@ -153,12 +179,8 @@ func (c *chatView) apply(batch []realtime.Event) {
 			notice := "You have been signed out."
 			if ev.Err != nil {
 				notice = realtime.Describe(ev.Err)
-				c.app.forget(c.account) // the remembered token is dead too
 			}
-			// Signed out, by the user or the server: no history stays behind.
-			c.app.dropCache(c.account)
-			notice += unsentNotice(c.tl)
-			c.app.showLogin(notice)
+			c.host.signedOut(c.account, notice+unsentNotice(c.tl), ev.Err != nil)
 			return
 		}
 	}
@@ -217,29 +239,23 @@ func (c *chatView) arrived(msgs []realtime.Message, atBottom bool) {
 	if len(msgs) == 0 {
 		return
 	}
-	d := &c.app.desk
-	if d.focused && !d.hidden && atBottom {
+	if c.host.watching() && atBottom {
 		return
 	}
-	if d.unread == 0 {
+	if c.host.unread() == 0 {
 		c.firstUnread = msgs[0].ID
 		c.list.Refresh()
 	}
-	c.app.setUnread(d.unread + len(msgs))
-	c.app.notifyMessages(msgs)
+	c.host.addUnread(msgs)
 }
 
 // seen clears the unread count when the newest message is in view of a
 // focused window.
 func (c *chatView) seen() {
-	d := &c.app.desk
-	if d.unread == 0 || !d.focused || d.hidden || !c.atBottom() {
+	if c.host.unread() == 0 || !c.host.watching() || !c.atBottom() {
 		return
 	}
-	c.app.setUnread(0)
-	if d.coalescer != nil {
-		d.coalescer.Discard()
-	}
+	c.host.clearUnread()
 }
 
 // keepPlace keeps the rows in view where they are when older rows were
@@ -272,6 +288,50 @@ func (c *chatView) atBottom() bool {
 	content := c.heights.contentHeight(c.tl.Len(), c.list.Theme().Size(theme.SizeNamePadding))
 	return c.list.GetScrollOffset()+viewport >= content-c.heights.template
 }
+
+// setStatus shows text in the status line (until the next state change
+// or notice).
+func (c *chatView) setStatus(text string) { c.status.SetText(text) }
+
+// detach tells the chat that the window shows the login form again: events
+// and timers still under way for it are dropped.
+func (c *chatView) detach() { c.detached = true }
+
+// online reports whether the session is connected.
+func (c *chatView) online() bool { return c.state.State == realtime.StateOnline }
+
+// serverHost is the host name of the server, for the window title.
+func (c *chatView) serverHost() string { return c.session.Server().Host }
+
+// unsent counts the messages not sent yet, and those of them not saved in
+// the outbox file either.
+func (c *chatView) unsent() (all, notSaved int) { return c.tl.Unsent() }
+
+// cacheContent is what the history cache keeps of this chat: the newest
+// sent messages (at most store.CacheSize), with the user; ok is false for
+// a session not remembered, which leaves no history on disk.
+func (c *chatView) cacheContent() (a account, user realtime.User, msgs []realtime.Message, ok bool) {
+	if !c.remembered || c.tl.Len() == 0 {
+		return c.account, realtime.User{}, nil, false
+	}
+	for i := max(0, c.tl.Len()-store.CacheSize); i < c.tl.Len(); i++ {
+		if e := c.tl.At(i); e.Status == timeline.Sent {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	return c.account, c.session.User(), msgs, true
+}
+
+// logout signs out on the server (the SignedOut event ends the chat) and
+// returns who was signed in; a token rotated from now on is not kept.
+func (c *chatView) logout() account {
+	c.remembered = false
+	c.session.Logout()
+	return c.account
+}
+
+// closeSession ends the session, at quit.
+func (c *chatView) closeSession() { c.session.Close() }
 
 // setState shows the connection state in the status line.
 func (c *chatView) setState(s realtime.StateChanged) {
@@ -317,7 +377,7 @@ func (c *chatView) startCountdown() {
 			case <-stop:
 				return
 			case <-t.C:
-				c.app.cfg.Dispatch(func() {
+				c.host.dispatch(func() {
 					if c.stopTick == stop {
 						c.showRetry()
 					}
@@ -353,7 +413,7 @@ func (c *chatView) rowTapped(e timeline.Entry) {
 			}
 			c.session.Discard(e.ID)
 			c.tl.Discard(e.ID)
-		}, c.app.win)
+		}, c.host.win)
 	d.Show()
 }
 
@@ -379,7 +439,7 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 				if ok {
 					c.session.Delete(e.ID)
 				}
-			}, c.app.win)
+			}, c.host.win)
 		})
 		del.Importance = widget.DangerImportance
 		actions = append(actions, del)
@@ -388,7 +448,7 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 	preview := widget.NewLabel(short)
 	preview.Wrapping = fyne.TextWrapWord
 	preview.Truncation = fyne.TextTruncateEllipsis
-	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, container.NewHBox(actions...), nil, nil, preview), c.app.win)
+	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, container.NewHBox(actions...), nil, nil, preview), c.host.win)
 	d.Resize(fyne.NewSize(360, 200))
 	d.Show()
 }
@@ -409,7 +469,7 @@ func (c *chatView) editMessage(e timeline.Entry) {
 		if ok && text != "" && text != e.Text && utf8.RuneCountInString(text) <= MaxMessageChars {
 			c.session.Edit(e.ID, text)
 		}
-	}, c.app.win)
+	}, c.host.win)
 	d.Resize(fyne.NewSize(400, 240))
 	d.Show()
 }
@@ -509,7 +569,7 @@ func (c *chatView) toggleFold(id string) {
 // expanded row shows at most expandChars characters of it.
 func (c *chatView) copyText(id string) {
 	if i := c.tl.Index(id); i >= 0 {
-		c.app.fyne.Clipboard().SetContent(c.tl.At(i).Text)
+		c.host.clipboard.SetContent(c.tl.At(i).Text)
 		c.status.SetText(fmt.Sprintf("Copied %s characters.", thousands(utf8.RuneCountInString(c.tl.At(i).Text))))
 	}
 }

@@ -297,7 +297,7 @@ func TestTypedBeforeTheOutboxOpensIsWrittenWhenItOpens(t *testing.T) {
 	c.composer.SetText(early)
 	pressEnter(c.composer)
 	th.until(t, 5*time.Second, "the row saying it is not saved yet", func() bool { return metaOf(c, early) == metaNotSaved })
-	if w := quitWarning(c.tl); !strings.Contains(w, "will be lost if you quit") {
+	if w := quitWarning(c.unsent()); !strings.Contains(w, "will be lost if you quit") {
 		t.Errorf("quit warning while not saved = %q", w)
 	}
 

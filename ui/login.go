@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -15,9 +16,31 @@ import (
 	"directuschat/realtime"
 )
 
+// loginHost is the login form's way back to the app, given at construction.
+type loginHost struct {
+	win      fyne.Window
+	log      *slog.Logger
+	dispatch func(func()) // runs a function on the UI thread
+	// connect signs in to server; it blocks, and is called off the UI thread.
+	connect func(ctx context.Context, server string, creds realtime.Credentials) (*realtime.Session, error)
+	// signedIn takes over a session; remember is the state of the box.
+	signedIn func(s *realtime.Session, a account, remember bool)
+	// expired is told of a remembered session that the server refused.
+	expired func(a account)
+	about   func()
+}
+
+// loginFill is what the form shows at first.
+type loginFill struct {
+	server, email string
+	remember      bool // the box is ticked
+	canRemember   bool // the box is shown (a keyring is available)
+	notice        string
+}
+
 // loginView is the sign-in form. Errors show inside the form, in words.
 type loginView struct {
-	app      *App
+	host     loginHost
 	content  fyne.CanvasObject
 	server   *widget.Entry
 	email    *widget.Entry
@@ -34,17 +57,17 @@ type loginView struct {
 	signIn   *widget.Button
 	remember *widget.Check
 	busy     bool
+	detached bool // the window shows something else now
 }
 
-func newLoginView(u *App, notice string) *loginView {
-	v := &loginView{app: u}
-	prefs := u.fyne.Preferences()
+func newLoginView(host loginHost, fill loginFill) *loginView {
+	v := &loginView{host: host}
 	v.server = widget.NewEntry()
 	v.server.SetPlaceHolder("https://your-project.directus.app")
-	v.server.SetText(firstOf(u.cfg.Server, prefs.String(prefServer), u.cfg.LocalServer))
+	v.server.SetText(fill.server)
 	v.email = widget.NewEntry()
 	v.email.SetPlaceHolder("you@example.com")
-	v.email.SetText(prefs.String(prefEmail))
+	v.email.SetText(fill.email)
 	v.password = widget.NewPasswordEntry()
 	v.otp = widget.NewEntry()
 	v.otp.SetPlaceHolder("6-digit code")
@@ -58,20 +81,20 @@ func newLoginView(u *App, notice string) *loginView {
 		widget.NewFormItem("Password", v.password),
 	)
 	v.remember = widget.NewCheck("Remember me on this computer", nil)
-	v.remember.SetChecked(prefs.Bool(prefRemember))
-	if u.cfg.Keyring == nil {
+	v.remember.SetChecked(fill.remember)
+	if !fill.canRemember {
 		v.remember.Hide()
 	}
 	v.signIn = widget.NewButton("Sign in", v.submit)
 	v.signIn.Importance = widget.HighImportance
-	v.status = widget.NewLabel(notice)
+	v.status = widget.NewLabel(fill.notice)
 	v.status.Wrapping = fyne.TextWrapWord
 	v.status.Importance = widget.DangerImportance
 	v.working = container.NewStack()
 
 	title := widget.NewLabelWithStyle("Directus Chat", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	subtitle := widget.NewLabelWithStyle("Sign in with your Directus account", fyne.TextAlignCenter, fyne.TextStyle{})
-	about := widget.NewButtonWithIcon("About", theme.InfoIcon(), u.showAbout)
+	about := widget.NewButtonWithIcon("About", theme.InfoIcon(), host.about)
 	about.Importance = widget.LowImportance
 	box := container.NewVBox(title, subtitle, v.form, v.remember, v.signIn, v.working, v.status, container.NewCenter(about))
 	// Centred vertically, full width (entries are unreadable at their
@@ -88,6 +111,27 @@ func (v *loginView) focusTarget() fyne.Focusable {
 		}
 	}
 	return v.password
+}
+
+// detach tells the form that the window shows something else now: a
+// sign-in that ends later is closed and dropped.
+func (v *loginView) detach() { v.detached = true }
+
+// showRestoring shows the form busy signing in with a remembered session.
+func (v *loginView) showRestoring(email string) {
+	v.setBusy(true)
+	v.status.Importance = widget.MediumImportance
+	v.status.SetText("Signing in as " + email + "…")
+}
+
+// restoreFailed ends a remembered sign-in that could not start (the
+// keyring had nothing or failed), with msg.
+func (v *loginView) restoreFailed(msg string) {
+	if v.detached {
+		return
+	}
+	v.setBusy(false)
+	v.setError(msg)
 }
 
 func (v *loginView) setError(msg string) {
@@ -122,7 +166,7 @@ func (v *loginView) submit() {
 				if ok {
 					v.start(server, email)
 				}
-			}, v.app.win)
+			}, v.host.win)
 		return
 	}
 	v.start(server, email)
@@ -130,8 +174,6 @@ func (v *loginView) submit() {
 
 func (v *loginView) start(server, email string) {
 	creds := realtime.Credentials{Email: email, Password: v.password.Text, OTP: strings.TrimSpace(v.otp.Text)}
-	cfg := v.app.cfg.Session
-	cfg.Server = server
 	v.setBusy(true)
 	v.status.SetText("")
 	if base, err := realtime.ParseServerURL(server); err == nil {
@@ -142,15 +184,15 @@ func (v *loginView) start(server, email string) {
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		s, err := v.app.cfg.Connect(ctx, cfg, creds)
-		v.app.cfg.Dispatch(func() { v.finish(s, err, account{email: email}) })
+		s, err := v.host.connect(ctx, server, creds)
+		v.host.dispatch(func() { v.finish(s, err, account{email: email}) })
 	}()
 }
 
 // finish ends a sign-in (typed or restored): the chat on success, the form
 // with the reason otherwise.
 func (v *loginView) finish(s *realtime.Session, err error, a account) {
-	if v.app.login != v { // the window moved on meanwhile
+	if v.detached { // the window moved on meanwhile
 		if s != nil {
 			s.Close()
 		}
@@ -159,27 +201,14 @@ func (v *loginView) finish(s *realtime.Session, err error, a account) {
 	v.setBusy(false)
 	if err != nil {
 		if a.server != "" && realtime.KindOf(err) == realtime.KindSessionExpired {
-			v.app.forget(a) // a remembered token that no longer works
+			v.host.expired(a) // a remembered token that no longer works
 		}
 		v.failed(err)
 		return
 	}
 	a.server = s.Server().String()
-	p := v.app.fyne.Preferences()
-	p.SetString(prefServer, a.server)
-	p.SetString(prefEmail, a.email)
-	remembered := v.app.cfg.Keyring != nil && v.remember.Checked
-	if !remembered && p.Bool(prefRemember) {
-		// Unchecked after having been on: forget the stored session. (Users
-		// who never tick it never touch the keyring, which may prompt.)
-		v.app.forget(a)
-	}
-	if !remembered {
-		v.app.dropCache(a) // a session not remembered keeps no history on disk
-	}
-	p.SetBool(prefRemember, remembered)
 	v.password.SetText("")
-	v.app.showChat(s, a, remembered)
+	v.host.signedIn(s, a, v.remember.Checked)
 }
 
 func firstOf(values ...string) string {
@@ -192,16 +221,16 @@ func firstOf(values ...string) string {
 }
 
 func (v *loginView) failed(err error) {
-	v.app.log.Info("sign-in failed", "kind", realtime.KindOf(err), "err", err)
+	v.host.log.Info("sign-in failed", "kind", realtime.KindOf(err), "err", err)
 	switch realtime.KindOf(err) {
 	case realtime.KindOTPRequired, realtime.KindInvalidOTP:
 		if len(v.form.Items) == 3 {
 			v.form.AppendItem(v.otpItem)
 		}
-		v.app.win.Canvas().Focus(v.otp)
+		v.host.win.Canvas().Focus(v.otp)
 	case realtime.KindInvalidCredentials:
 		v.password.SetText("")
-		v.app.win.Canvas().Focus(v.password)
+		v.host.win.Canvas().Focus(v.password)
 	}
 	v.setError(realtime.Describe(err))
 }

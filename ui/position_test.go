@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -31,10 +34,11 @@ func (f *fakePosition) set(_ fyne.Window, x, y int) error {
 	return nil
 }
 
-// newPlacedApp is an app on a (shared) Fyne app whose window is at x, y.
-func newPlacedApp(t *testing.T, a fyne.App, x, y int) (*App, *fakePosition) {
+// newPlacedApp is an app on a (shared) Fyne app whose window is at x, y,
+// keeping its place in file.
+func newPlacedApp(t *testing.T, a fyne.App, file string, x, y int) (*App, *fakePosition) {
 	t.Helper()
-	u := New(a, Config{Dispatch: newUIThread().dispatch, Logger: quiet()})
+	u := New(a, Config{Dispatch: newUIThread().dispatch, Logger: quiet(), WindowFile: file})
 	f := &fakePosition{x: x, y: y}
 	u.desk.getPos, u.desk.setPos = f.get, f.set
 	u.Window().Show()
@@ -47,9 +51,10 @@ func started(a fyne.App) {
 
 func TestWindowPositionIsSavedAtQuitAndRestoredAtStart(t *testing.T) {
 	a := test.NewTempApp(t)
+	file := filepath.Join(t.TempDir(), "window.json")
 
 	// First launch: nothing saved, the window stays where it was put.
-	u, f := newPlacedApp(t, a, 200, 100)
+	u, f := newPlacedApp(t, a, file, 200, 100)
 	started(a)
 	if len(f.moves) != 0 {
 		t.Fatalf("first launch moved the window: %v", f.moves)
@@ -57,15 +62,15 @@ func TestWindowPositionIsSavedAtQuitAndRestoredAtStart(t *testing.T) {
 	f.x, f.y = -300, 840 // the user drags it (negative: a monitor on the left)
 	u.closeWindow()      // no tray: closing quits
 
-	// Next launch (same preferences): back to -300,840 once started.
-	_, f = newPlacedApp(t, a, 200, 100)
+	// Next launch (same window file): back to -300,840 once started.
+	_, f = newPlacedApp(t, a, file, 200, 100)
 	started(a)
 	if len(f.moves) != 1 || f.moves[0] != [2]int{-300, 840} || f.x != -300 || f.y != 840 {
 		t.Fatalf("restored with moves %v to %d,%d; want one move to -300,840", f.moves, f.x, f.y)
 	}
 
 	// A position off every screen now is refused: the window stays.
-	_, f = newPlacedApp(t, a, 200, 100)
+	_, f = newPlacedApp(t, a, file, 200, 100)
 	f.refuse = true
 	started(a)
 	if f.x != 200 || f.y != 100 {
@@ -75,7 +80,7 @@ func TestWindowPositionIsSavedAtQuitAndRestoredAtStart(t *testing.T) {
 
 func TestWindowPositionAcrossTheTray(t *testing.T) {
 	a := test.NewTempApp(t)
-	u, f := newPlacedApp(t, a, 10, 20)
+	u, f := newPlacedApp(t, a, filepath.Join(t.TempDir(), "window.json"), 10, 20)
 	started(a)
 
 	// Closed to the tray (what closeWindow does when a tray shows the icon
@@ -105,5 +110,94 @@ func TestWindowPositionAcrossTheTray(t *testing.T) {
 	u.showWindow()
 	if len(f.moves) != 0 {
 		t.Fatalf("moved though in place: %v", f.moves)
+	}
+}
+
+// TestWindowPlaceIsInItsFileWhenQuitReturns: the size and position are in
+// the window file by the time quitting hands over to Fyne, which may end
+// the process before any later write (its stopped hook is not always run),
+// and come back from it at the next launch.
+func TestWindowPlaceIsInItsFileWhenQuitReturns(t *testing.T) {
+	a := test.NewTempApp(t)
+	file := filepath.Join(t.TempDir(), "fyne", "app", "window.json")
+	u, f := newPlacedApp(t, a, file, 200, 100)
+	started(a)
+	u.Window().Resize(fyne.NewSize(600, 500))
+	f.x, f.y = 417, 233
+	u.quit() // at the login form: nothing to ask
+
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("no window file when quit returned: %v", err)
+	}
+	var saved map[string]any
+	if err := json.Unmarshal(data, &saved); err != nil {
+		t.Fatalf("window file %q: %v", data, err)
+	}
+	want := map[string]any{"width": 600.0, "height": 500.0, "positioned": true, "x": 417.0, "y": 233.0}
+	for k, v := range want {
+		if saved[k] != v {
+			t.Errorf("window file %s = %v, want %v (file: %s)", k, saved[k], v, data)
+		}
+	}
+
+	u, f = newPlacedApp(t, a, file, 0, 0)
+	if s := u.Window().Canvas().Size(); s != fyne.NewSize(600, 500) {
+		t.Errorf("next launch opens at %v, want 600x500", s)
+	}
+	started(a)
+	if f.x != 417 || f.y != 233 {
+		t.Errorf("next launch restored to %d,%d, want 417,233", f.x, f.y)
+	}
+}
+
+// TestWindowPlaceMovesOutOfThePreferences: a place saved in the
+// preferences by an earlier version is used, moved to the window file and
+// removed from the preferences.
+func TestWindowPlaceMovesOutOfThePreferences(t *testing.T) {
+	a := test.NewTempApp(t)
+	p := a.Preferences()
+	p.SetFloat(legacyPrefWidth, 700)
+	p.SetFloat(legacyPrefHeight, 520)
+	p.SetInt(legacyPrefX, -300)
+	p.SetFloat(legacyPrefY, 840) // read back from JSON, an int is a float
+	file := filepath.Join(t.TempDir(), "window.json")
+
+	u, f := newPlacedApp(t, a, file, 0, 0)
+	if s := u.Window().Canvas().Size(); s != fyne.NewSize(700, 520) {
+		t.Errorf("opens at %v, want 700x520 from the preferences", s)
+	}
+	started(a)
+	if f.x != -300 || f.y != 840 {
+		t.Errorf("restored to %d,%d, want -300,840 from the preferences", f.x, f.y)
+	}
+	for _, k := range []string{legacyPrefWidth, legacyPrefHeight, legacyPrefX, legacyPrefY} {
+		if v := p.FloatWithFallback(k, -1); v != -1 {
+			t.Errorf("preference %s still %v", k, v)
+		}
+	}
+	u.flushBackground()
+	got, err := readPlace(file)
+	if want := (windowPlace{Width: 700, Height: 520, Positioned: true, X: -300, Y: 840}); err != nil || got != want {
+		t.Errorf("window file holds %+v (%v), want %+v", got, err, want)
+	}
+}
+
+// TestWindowFileUnreadable: a damaged window file is not used; the window
+// opens where the desktop puts it, and the next quit writes a good one.
+func TestWindowFileUnreadable(t *testing.T) {
+	a := test.NewTempApp(t)
+	file := filepath.Join(t.TempDir(), "window.json")
+	if err := os.WriteFile(file, []byte("{\"x\": 1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u, f := newPlacedApp(t, a, file, 5, 6)
+	started(a)
+	if len(f.moves) != 0 {
+		t.Fatalf("moved the window from a damaged file: %v", f.moves)
+	}
+	u.quit()
+	if got, err := readPlace(file); err != nil || !got.Positioned || got.X != 5 || got.Y != 6 {
+		t.Errorf("after quit the window file holds %+v (%v), want the position 5,6", got, err)
 	}
 }

@@ -496,9 +496,9 @@ func (c *chatView) followBottom() {
 		return
 	}
 	c.followPending = true
-	c.app.cfg.Dispatch(func() {
+	c.host.dispatch(func() {
 		c.followPending = false
-		if c.app.chat == c {
+		if !c.detached {
 			c.list.ScrollToBottom()
 		}
 	})
