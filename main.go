@@ -141,6 +141,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	a := app.NewWithID(appID)
 	a.SetIcon(assets.AppIcon)
+	// Beside Fyne's preferences, written before quitting (ui.Config.WindowFile).
+	cfg.WindowFile = filepath.Join(a.Storage().RootURI().Path(), "window.json")
 	notifier := fynenotify.New(a)
 	defer notifier.Close()
 	cfg.Notifier = notifier

@@ -188,6 +188,7 @@ func buildApp(t *testing.T, dir string) string {
 func startBuilt(t *testing.T, bin, display, addr, dir string, args ...string) *runningApp {
 	t.Helper()
 	a := &runningApp{cmd: exec.Command(bin, args...), exited: make(chan struct{})}
+	a.log.written = make(chan struct{}, 1)
 	a.cmd.Env = append(os.Environ(), "DISPLAY="+display, "HOME="+dir, "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
 		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "DBUS_SESSION_BUS_ADDRESS="+addr)
 	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
@@ -221,13 +222,20 @@ func (a *runningApp) awaitTrayItem(t *testing.T, w *trayWatcher) trayItem {
 
 // syncBuffer collects the app's output; the test reads it while it runs.
 type syncBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
+	mu      sync.Mutex
+	buf     strings.Builder
+	written chan struct{} // signalled (never blocking) after each write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.written != nil {
+		select {
+		case b.written <- struct{}{}:
+		default:
+		}
+	}
 	return b.buf.Write(p)
 }
 
