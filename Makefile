@@ -3,6 +3,10 @@ SHELL := /bin/bash
 export LANG := en_US.UTF-8
 DIRECTUS_VERSION ?= 11.17.4
 export DIRECTUS_VERSION
+# The Go toolchain named in go.mod (go1.26.10: the standard library fixes
+# govulncheck asks for), fetched from the Go module proxy when the installed Go
+# is older; Debian-style installs default to GOTOOLCHAIN=local.
+export GOTOOLCHAIN := auto
 # Fyne's animations off: a blinking cursor and a hidden progress bar repaint the
 # whole window 60 times a second (5-20 % of a core idle under Mesa); the cursor
 # is steady instead. scripts/package.sh and the release workflow pass the same tag.
@@ -44,6 +48,7 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	go vet ./...
 	go run $(STATICCHECK) ./...
+	bash scripts/govulncheck.sh
 
 build:
 	go build -o bin/directus-chat .

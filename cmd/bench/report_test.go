@@ -46,14 +46,14 @@ func TestResultsNameNoMachinePaths(t *testing.T) {
 		}
 	}
 	for got, want := range map[string]string{
-		r.Model.Profile:          "heap-model.pprof",
-		r.UI.ProfileIdle:         "heap-ui-idle.pprof",
-		r.Diag.Phases[0].Profile: "diagnose/cpu-1.pprof",
-		r.Populated.DataDir:      ".devserver/data/bench-history-10-11.17.4",
-		r.Model.Top[0].Where:     "encoding/json.(*decodeState).literalStore encoding/json/decode.go:958",
+		r.Model.Profile:           "heap-model.pprof",
+		r.UI.ProfileIdle:          "heap-ui-idle.pprof",
+		r.Diag.Phases[0].Profile:  "diagnose/cpu-1.pprof",
+		r.Populated.DataDir:       ".devserver/data/bench-history-10-11.17.4",
+		r.Model.Top[0].Where:      "encoding/json.(*decodeState).literalStore encoding/json/decode.go:958",
 		r.Model.TopLines[0].Where: "directuschat/timeline.(*Timeline).insertSent timeline/timeline.go:187",
 		r.Model.TopLines[1].Where: "fyne.io/fyne/v2/canvas.NewText fyne.io/fyne/v2@v2.8.1/canvas/text.go:80",
-		r.Errors[0]:              "app: no window within 60 s (log app-start-0.log)",
+		r.Errors[0]:               "app: no window within 60 s (log app-start-0.log)",
 	} {
 		if got != want {
 			t.Errorf("got %q, want %q", got, want)
