@@ -186,6 +186,10 @@ func (c *chatView) apply(batch []realtime.Event) {
 	}
 	if c.tl.Len() != before && atBottom {
 		c.list.ScrollToBottom()
+		// Again once this pass is over: a list not laid out since its
+		// length changed (the first page, before the window is drawn)
+		// scrolls within its old content, and stays at the top.
+		c.followBottom()
 	}
 	c.arrived(fresh, atBottom)
 }

@@ -29,15 +29,21 @@ func newUIThread() *uiThread { return &uiThread{fns: make(chan func(), 1024)} }
 
 func (u *uiThread) dispatch(fn func()) { u.fns <- fn }
 
-// until runs dispatched work until cond holds, failing after timeout.
+// until runs dispatched work until cond holds, failing after timeout. cond
+// is also checked between dispatches: reading the widgets lays them out
+// (test.LaidOutObjects creates renderers), so a row bound by the last
+// dispatched batch may show only on the next look, with nothing more to run.
 func (u *uiThread) until(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	look := time.NewTicker(20 * time.Millisecond)
+	defer look.Stop()
 	for !cond() {
 		select {
 		case fn := <-u.fns:
 			fn()
+		case <-look.C:
 		case <-deadline.C:
 			t.Fatalf("timed out after %v waiting for %s", timeout, what)
 		}
