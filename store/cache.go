@@ -135,7 +135,7 @@ func (c *Cache) Save(user realtime.User, msgs []realtime.Message) error {
 	if err != nil {
 		return fmt.Errorf("cache save: %w", err)
 	}
-	if err := writeFile(c.tmp(), c.path, data); err != nil {
+	if err := WriteFile(c.tmp(), c.path, data); err != nil {
 		return fmt.Errorf("cache save: %w", err)
 	}
 	return nil
@@ -143,8 +143,10 @@ func (c *Cache) Save(user realtime.User, msgs []realtime.Message) error {
 
 func (c *Cache) tmp() string { return c.path + ".tmp" }
 
-// writeFile writes data to tmp, syncs it and renames it to path.
-func writeFile(tmp, path string, data []byte) error {
+// WriteFile replaces the file at path with data as one step: it writes
+// data to tmp (mode 0600), syncs it and renames it to path, so a crash
+// leaves the old file or the new one, never half of it.
+func WriteFile(tmp, path string, data []byte) error {
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"directuschat/store"
 	"directuschat/winpos"
 )
 
@@ -94,23 +95,7 @@ func writePlace(path string, p windowPlace) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("window place: %w", err)
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("window place: %w", err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
+	if err := store.WriteFile(path+".tmp", path, data); err != nil {
 		return fmt.Errorf("window place: %w", err)
 	}
 	return nil
