@@ -30,9 +30,8 @@ func newUIThread() *uiThread { return &uiThread{fns: make(chan func(), 1024)} }
 func (u *uiThread) dispatch(fn func()) { u.fns <- fn }
 
 // until runs dispatched work until cond holds, failing after timeout. cond
-// is also checked between dispatches: reading the widgets lays them out
-// (test.LaidOutObjects creates renderers), so a row bound by the last
-// dispatched batch may show only on the next look, with nothing more to run.
+// is checked after each piece of work and also every 20 ms, so a state the
+// widgets reach without more dispatched work is seen too.
 func (u *uiThread) until(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.NewTimer(timeout)
