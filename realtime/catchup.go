@@ -25,7 +25,7 @@ func (s *Session) catchUp(since time.Time, offset int) {
 	s.catchingUp = true
 	s.request(catchUpReq{since: since, offset: offset}, readItems(s.cfg.Collection, itemsQuery{
 		Fields: s.fields,
-		Filter: where("date_created", "_gte", formatTime(since)),
+		Filter: and(where("date_created", "_gte", formatTime(since)), s.scope()),
 		Sort:   []string{"date_created", "id"},
 		Limit:  catchUpPage,
 		Offset: offset,
@@ -120,20 +120,31 @@ func (s *Session) loadOlder(before Message, tied int) {
 		return
 	}
 	s.loadingOlder = true
-	s.request(olderReq{offset: tied}, readItems(s.cfg.Collection, itemsQuery{
+	s.request(olderReq{offset: tied, channel: before.Channel}, readItems(s.cfg.Collection, itemsQuery{
 		Fields: s.fields,
 		// uuid keys have no _lt, so the page starts at the oldest timestamp
 		// loaded and skips the tied messages of that timestamp already
 		// loaded: they come first in this order.
-		Filter: where("date_created", "_lte", formatTime(before.Created)),
+		Filter: and(where("date_created", "_lte", formatTime(before.Created)), s.inChannel(before.Channel)),
 		Sort:   []string{"-date_created", "-id"},
 		Limit:  s.cfg.PageSize + tied,
 	}))
 }
 
+// inChannel limits a read to one conversation (none on a single room).
+func (s *Session) inChannel(channel string) filter {
+	if channel == "" {
+		return nil
+	}
+	return where("channel", "_eq", channel)
+}
+
 // olderReq is a page of older messages; offset is how many of it were
 // already loaded.
-type olderReq struct{ offset int }
+type olderReq struct {
+	offset  int
+	channel string
+}
 
 func (r olderReq) answered(s *Session, f *frame, err error) {
 	s.loadingOlder = false
@@ -146,7 +157,7 @@ func (r olderReq) answered(s *Session, f *frame, err error) {
 		s.events.push(Problem{Err: &Error{Kind: KindProtocol, Msg: "The server sent older messages this client cannot read.", Err: derr}})
 		return
 	}
-	s.emitLoaded(Loaded{Kind: LoadOlder, Messages: msgs, NoOlder: len(msgs) < s.cfg.PageSize+r.offset})
+	s.emitLoaded(Loaded{Kind: LoadOlder, Channel: r.channel, Messages: msgs, NoOlder: len(msgs) < s.cfg.PageSize+r.offset})
 }
 
 func (olderReq) timedOut(s *Session) {

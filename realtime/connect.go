@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -80,11 +81,18 @@ type connectResult struct {
 	user     User
 	perms    Permissions
 	conn     *conn
-	subUID   string
+	subUID   string // the messages subscription
 	fields   []string
 	init     []Message
 	noOlder  bool
-	err      error
+	// With channels: the subscriptions of conversations and memberships,
+	// and the complete lists they started with.
+	channelsOn  bool
+	channelsUID string
+	membersUID  string
+	channels    []Channel
+	members     []Membership
+	err         error
 }
 
 // attemptConnect starts a connection attempt, refreshing the access token
@@ -106,7 +114,7 @@ func (s *Session) attemptConnect() {
 		return
 	}
 	s.setState(connDialing, time.Time{}, nil)
-	access, fields, needProfile := s.tokens.Access, s.fields, s.needProfile
+	access, fields, needProfile, channelsOn := s.tokens.Access, s.fields, s.needProfile, s.ch.on
 	go func() {
 		var user User
 		var perms Permissions
@@ -119,8 +127,9 @@ func (s *Session) attemptConnect() {
 				s.connectDone <- connectResult{err: err}
 				return
 			}
+			channelsOn = perms.Channels
 		}
-		res := s.open(s.ctx, access, fields)
+		res := s.open(s.ctx, access, fields, channelsOn)
 		res.profiled, res.user, res.perms = needProfile && res.err == nil, user, perms
 		s.connectDone <- res
 	}()
@@ -129,7 +138,7 @@ func (s *Session) attemptConnect() {
 // open dials, authenticates and subscribes; it is the whole handshake. It
 // runs outside the loop, so it touches no state of the loop: what it made
 // is in the result.
-func (s *Session) open(ctx context.Context, accessToken string, fields []string) connectResult {
+func (s *Session) open(ctx context.Context, accessToken string, fields []string, channelsOn bool) connectResult {
 	ctx, cancel := context.WithTimeout(ctx, 3*s.cfg.RequestTimeout)
 	defer cancel()
 	c, err := dial(ctx, s.dialer, s.base, s.log)
@@ -140,23 +149,62 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string)
 		c.close()
 		return connectResult{err: err}
 	}
+	var scope filter
+	if channelsOn {
+		fields = withField(fields, "channel")
+		scope = myChannelsMessages
+	}
 	subUID := "messages-" + uuid.NewString()
-	init, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, s.cfg.PageSize)
+	raw, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, s.cfg.PageSize)
 	if err != nil && slices.Contains(fields, "date_updated") && (KindOf(err) == KindForbidden || KindOf(err) == KindRejected) {
 		s.log.Info("realtime: messages has no readable date_updated; edits will not be marked")
-		fields = messageFieldsNoUpdated
-		init, err = c.subscribe(ctx, s.cfg.Collection, subUID, fields, s.cfg.PageSize)
+		fields = slices.DeleteFunc(slices.Clone(fields), func(f string) bool { return f == "date_updated" })
+		raw, err = c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, s.cfg.PageSize)
+	}
+	var init []Message
+	if err == nil {
+		if init, err = decodeMessages(raw); err != nil {
+			err = &Error{Kind: KindProtocol, Msg: "The server sent messages this client cannot read.", Err: err}
+		}
 	}
 	if err != nil {
 		c.close()
 		return connectResult{err: err}
 	}
-	return connectResult{conn: c, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize}
+	res := connectResult{conn: c, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize, channelsOn: channelsOn}
+	if channelsOn {
+		res.channelsUID = "channels-" + uuid.NewString()
+		res.membersUID = "members-" + uuid.NewString()
+		raw, err := c.subscribe(ctx, channelsCollection, res.channelsUID, channelFields, nil, -1)
+		if err == nil {
+			res.channels, err = decodeChannels(raw)
+		}
+		if err == nil {
+			raw, err = c.subscribe(ctx, membersCollection, res.membersUID, memberFields, myMemberships, -1)
+		}
+		if err == nil {
+			res.members, err = decodeMemberships(raw)
+		}
+		if err != nil {
+			c.close()
+			return connectResult{err: fmt.Errorf("subscribe to channels: %w", err)}
+		}
+	}
+	return res
 }
 
-// subscribe asks for the newest page and all later changes; it returns the page.
-func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []string, limit int) ([]Message, error) {
-	if err := c.send(subscribeMsg(collection, uid, fields, limit)); err != nil {
+// withField returns fields with f added once.
+func withField(fields []string, f string) []string {
+	if slices.Contains(fields, f) {
+		return fields
+	}
+	return append(slices.Clone(fields), f)
+}
+
+// subscribe asks for the newest page and all later changes of the items
+// that match scope; it returns the page, undecoded.
+func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []string, scope filter, limit int) (json.RawMessage, error) {
+	if err := c.send(subscribeMsg(collection, uid, fields, scope, limit)); err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 	f, err := c.awaitFrame(ctx, func(f *frame) bool {
@@ -171,16 +219,14 @@ func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []s
 	if f.Type != "subscription" || f.Event != "init" {
 		return nil, &Error{Kind: KindProtocol, Msg: fmt.Sprintf("The server answered the subscription with %q/%q.", f.Type, f.Event)}
 	}
-	msgs, err := decodeMessages(f.Data)
-	if err != nil {
-		return nil, &Error{Kind: KindProtocol, Msg: "The server sent messages this client cannot read.", Err: err}
-	}
-	return msgs, nil
+	return f.Data, nil
 }
 
 // adopt makes a freshly opened connection the live one.
 func (s *Session) adopt(res connectResult, reconnect bool) {
 	s.conn, s.subUID = res.conn, res.subUID
+	s.channelsUID, s.membersUID = res.channelsUID, res.membersUID
+	s.ch.on = res.channelsOn
 	s.fields = res.fields
 	if res.profiled {
 		s.needProfile = false
@@ -195,7 +241,14 @@ func (s *Session) adopt(res connectResult, reconnect bool) {
 	s.authFailures = 0
 	since := s.newest
 	s.setState(connOnline, time.Time{}, nil)
-	s.emitLoaded(Loaded{Kind: LoadInitial, Messages: res.init, NoOlder: res.noOlder})
+	if s.ch.on {
+		// The newest messages of all the user's conversations: each
+		// conversation's own page is read when it is opened.
+		s.adoptChannels(res)
+		s.emitLoaded(Loaded{Kind: LoadCatchUp, Messages: res.init})
+	} else {
+		s.emitLoaded(Loaded{Kind: LoadInitial, Messages: res.init, NoOlder: res.noOlder})
+	}
 	if reconnect && !since.IsZero() {
 		s.catchUp(since.Add(-s.cfg.CatchUpMargin), 0)
 	}

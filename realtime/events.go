@@ -25,7 +25,11 @@ const (
 
 // Loaded carries messages to merge into the timeline (insert or replace by ID).
 type Loaded struct {
-	Kind     LoadKind
+	Kind LoadKind
+	// Channel is the conversation a LoadInitial or LoadOlder page belongs
+	// to (on servers with channels); other batches may mix conversations:
+	// each message says its own.
+	Channel  string
 	Messages []Message
 	// NoOlder is set on LoadInitial and LoadOlder batches when the server has
 	// nothing older than the oldest message in the batch.

@@ -153,7 +153,7 @@ func (s *Session) pumpOutbox() {
 			continue
 		}
 		o.state = outInFlight
-		data := itemData{ID: o.msg.ID, Text: o.msg.Text}
+		data := itemData{ID: o.msg.ID, Text: o.msg.Text, Channel: o.msg.Channel}
 		if s.intKeys {
 			data.ID = "" // the server picks integer keys itself
 		}

@@ -12,6 +12,15 @@ import (
 type Permissions struct {
 	EditOwn, EditAny     bool
 	DeleteOwn, DeleteAny bool
+
+	// Channels is set when the server has channels the user can read
+	// (setup's team-chat schema): messages belong to conversations.
+	Channels bool
+	// PrivateChannels is set when the server limits who reads a channel
+	// (a read rule on channels): only then are private channels and direct
+	// messages private, so only then does the app offer them. Directus 12
+	// without a license refuses such rules.
+	PrivateChannels bool
 }
 
 // CanEdit reports whether the user may edit m.
@@ -39,10 +48,13 @@ func (r *REST) Permissions(ctx context.Context, accessToken, collection string) 
 	}
 	actions := out.Data[collection]
 	level := func(action string) string { return actions[action].Access }
+	channels := out.Data[channelsCollection]["read"].Access
 	return Permissions{
-		EditOwn:   level("update") == "partial" || level("update") == "full",
-		EditAny:   level("update") == "full",
-		DeleteOwn: level("delete") == "partial" || level("delete") == "full",
-		DeleteAny: level("delete") == "full",
+		EditOwn:         level("update") == "partial" || level("update") == "full",
+		EditAny:         level("update") == "full",
+		DeleteOwn:       level("delete") == "partial" || level("delete") == "full",
+		DeleteAny:       level("delete") == "full",
+		Channels:        channels == "partial" || channels == "full",
+		PrivateChannels: channels == "partial",
 	}, nil
 }

@@ -16,6 +16,7 @@ type Message struct {
 	AuthorName string    // the author's first name, "" if not readable
 	Created    time.Time // date_created, set by the server
 	Updated    time.Time // date_updated when the server tracks edits, else zero
+	Channel    string    // the conversation's id on servers with channels, else ""
 }
 
 // Edited reports whether the message was changed after it was created.
@@ -28,9 +29,6 @@ var messageFields = []string{"id", "text", "date_created", "date_updated", "user
 // subscription and reads, for a client measured beside it (cmd/bench) to ask
 // the server for the same work.
 func MessageFields() []string { return append([]string(nil), messageFields...) }
-
-// messageFieldsNoUpdated is the fallback for collections without date_updated.
-var messageFieldsNoUpdated = []string{"id", "text", "date_created", "user_created.id", "user_created.first_name"}
 
 // frame is one decoded server frame. Only the fields the client uses are kept.
 type frame struct {
@@ -73,6 +71,7 @@ type wireMessage struct {
 	DateCreated string          `json:"date_created"`
 	DateUpdated *string         `json:"date_updated"`
 	UserCreated json.RawMessage `json:"user_created"`
+	Channel     json.RawMessage `json:"channel"`
 }
 
 type wireUser struct {
@@ -128,6 +127,7 @@ func (w wireMessage) message() (Message, error) {
 			m.Updated = t
 		}
 	}
+	m.Channel = relatedID(w.Channel)
 	if u := strings.TrimSpace(string(w.UserCreated)); strings.HasPrefix(u, "{") {
 		var wu wireUser
 		if err := json.Unmarshal(w.UserCreated, &wu); err == nil {
@@ -199,6 +199,21 @@ func parseTime(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("parse time %q", s)
 }
 
+// relatedID reads a many-to-one field sent as a bare id or as an object
+// with an id.
+func relatedID(raw json.RawMessage) string {
+	if v := strings.TrimSpace(string(raw)); strings.HasPrefix(v, "{") {
+		var obj struct {
+			ID json.RawMessage `json:"id"`
+		}
+		if json.Unmarshal(raw, &obj) != nil {
+			return ""
+		}
+		return rawIDString(obj.ID)
+	}
+	return rawIDString(raw)
+}
+
 // formatTime writes a timestamp in the form Directus filters accept.
 func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
@@ -235,9 +250,9 @@ type subscribeFrame struct {
 	Query      itemsQuery `json:"query"`
 }
 
-func subscribeMsg(collection, uid string, fields []string, limit int) subscribeFrame {
+func subscribeMsg(collection, uid string, fields []string, where filter, limit int) subscribeFrame {
 	return subscribeFrame{Type: "subscribe", Collection: collection, UID: uid,
-		Query: itemsQuery{Fields: fields, Sort: []string{"-date_created", "-id"}, Limit: limit}}
+		Query: itemsQuery{Fields: fields, Filter: where, Sort: []string{"-date_created", "-id"}, Limit: limit}}
 }
 
 // itemsFrame is a create, read, update or delete request on a collection.
@@ -248,31 +263,55 @@ type itemsFrame struct {
 	Action     string      `json:"action"` // "create", "read", "update" or "delete"
 	UID        string      `json:"uid"`
 	ID         string      `json:"id,omitempty"`    // update, delete
-	Data       *itemData   `json:"data,omitempty"`  // create, update
+	Data       any         `json:"data,omitempty"`  // create, update: an item or a list of items
 	Query      *itemsQuery `json:"query,omitempty"` // create, update (fields returned), read
 }
 
 // itemData is the part of a message the client writes. ID is empty on
 // collections with integer keys: the server picks them.
 type itemData struct {
-	ID   string `json:"id,omitempty"`
-	Text string `json:"text"`
+	ID      string `json:"id,omitempty"`
+	Text    string `json:"text"`
+	Channel string `json:"channel,omitempty"` // on servers with channels
 }
 
 // itemsQuery is a Directus query: fields, filter, sort, limit, offset.
 type itemsQuery struct {
-	Fields []string `json:"fields"`
-	Filter filter   `json:"filter,omitempty"`
-	Sort   []string `json:"sort,omitempty"`
-	Limit  int      `json:"limit,omitempty"`
-	Offset int      `json:"offset,omitempty"`
+	Fields    []string            `json:"fields,omitempty"`
+	Filter    filter              `json:"filter,omitempty"`
+	Sort      []string            `json:"sort,omitempty"`
+	Limit     int                 `json:"limit,omitempty"`
+	Offset    int                 `json:"offset,omitempty"`
+	Aggregate map[string][]string `json:"aggregate,omitempty"`
+	GroupBy   []string            `json:"groupBy,omitempty"`
 }
 
-// filter is a Directus filter of one or more fields: field, operator, value.
-type filter map[string]map[string]any
+// filter is a Directus filter: {"field": {"_op": value}}, a relational
+// path {"channel": {"members": {...}}}, or {"_and"/"_or": [filter, ...]}.
+type filter map[string]any
 
 // where is the filter "field op value", e.g. where("date_created", "_gte", t).
-func where(field, op string, value any) filter { return filter{field: {op: value}} }
+func where(field, op string, value any) filter { return filter{field: map[string]any{op: value}} }
+
+// and joins filters; nil ones are left out.
+func and(fs ...filter) filter {
+	var all []filter
+	for _, f := range fs {
+		if len(f) > 0 {
+			all = append(all, f)
+		}
+	}
+	switch len(all) {
+	case 0:
+		return nil
+	case 1:
+		return all[0]
+	}
+	return filter{"_and": all}
+}
+
+// or is the filter that any of fs holds.
+func or(fs ...filter) filter { return filter{"_or": fs} }
 
 func createItem(collection string, data itemData, fields []string) itemsFrame {
 	return itemsFrame{Type: "items", Collection: collection, Action: "create", Data: &data, Query: &itemsQuery{Fields: fields}}
@@ -280,6 +319,20 @@ func createItem(collection string, data itemData, fields []string) itemsFrame {
 
 func updateItem(collection, id, text string, fields []string) itemsFrame {
 	return itemsFrame{Type: "items", Collection: collection, Action: "update", ID: id, Data: &itemData{Text: text}, Query: &itemsQuery{Fields: fields}}
+}
+
+// createOne creates one item of any collection; createMany several.
+func createOne(collection string, data map[string]any, fields []string) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "create", Data: data, Query: &itemsQuery{Fields: fields}}
+}
+
+func createMany(collection string, rows []map[string]any, fields []string) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "create", Data: rows, Query: &itemsQuery{Fields: fields}}
+}
+
+// updateOne changes fields of one item of any collection.
+func updateOne(collection, id string, data map[string]any, fields []string) itemsFrame {
+	return itemsFrame{Type: "items", Collection: collection, Action: "update", ID: id, Data: data, Query: &itemsQuery{Fields: fields}}
 }
 
 func deleteItem(collection, id string) itemsFrame {

@@ -101,7 +101,9 @@ type Session struct {
 	// clear it just before leaving that state).
 	state       connState
 	conn        *conn
-	subUID      string // the uid of the live subscription
+	subUID      string // the uid of the live messages subscription
+	channelsUID string // with channels: the conversations subscription
+	membersUID  string // with channels: the user's memberships subscription
 	backoff     *backoff.ExponentialBackOff
 	retryTimer  *time.Timer // set while connOffline: starts the next attempt
 	connectDone chan connectResult
@@ -136,6 +138,9 @@ type Session struct {
 	watermark    time.Time
 	catchingUp   bool
 	loadingOlder bool
+
+	// Conversations, memberships and unread counts (channels.go).
+	ch channelState
 }
 
 // Connect signs in with a password over REST (so a failure says why),
@@ -184,6 +189,7 @@ func newSession(cfg Config) (*Session, error) {
 		backoff:     b,
 		connectDone: make(chan connectResult, 1),
 		refreshDone: make(chan refreshResult, 1),
+		ch:          newChannelState(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
@@ -199,7 +205,7 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	s.setProfile(user, perms)
 	s.tokens = tokens
 	s.log.Debug("realtime: signed in", "user", user.ID, "tokens", tokens)
-	res := s.open(ctx, tokens.Access, s.fields)
+	res := s.open(ctx, tokens.Access, s.fields, perms.Channels)
 	if res.err != nil {
 		return nil, res.err
 	}
@@ -287,10 +293,14 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 // stored, with its client-chosen ID. Delivery is reported by SendStatus
 // events; while offline the message waits and goes out on reconnect. After
 // the session has ended (see Done) the message is not queued.
-func (s *Session) Send(text string) Message {
+func (s *Session) Send(text string) Message { return s.SendIn("", text) }
+
+// SendIn is Send into a conversation (on servers with channels).
+func (s *Session) SendIn(channel, text string) Message {
 	me := s.User()
 	m := Message{
 		ID:         uuid.NewString(),
+		Channel:    channel,
 		Text:       text,
 		AuthorID:   me.ID,
 		AuthorName: me.FirstName,
@@ -433,6 +443,9 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *Session) handleCommand(c command) {
+	if s.handleChannelCommand(c) {
+		return
+	}
 	switch c := c.(type) {
 	case cmdSend:
 		s.queueOutgoing(c.msg)
@@ -471,7 +484,8 @@ func (s *Session) handleFrame(f *frame) {
 	case "auth":
 		s.handleAuth(f)
 	case "subscription":
-		if f.uid() != s.subUID {
+		uid := f.uid()
+		if uid == "" || (uid != s.subUID && uid != s.channelsUID && uid != s.membersUID) {
 			return
 		}
 		if f.Status == "error" {
@@ -479,7 +493,14 @@ func (s *Session) handleFrame(f *frame) {
 			s.events.push(Problem{Err: frameErr(f)})
 			return
 		}
-		s.handleSubscriptionEvent(f)
+		switch uid {
+		case s.subUID:
+			s.handleSubscriptionEvent(f)
+		case s.channelsUID:
+			s.handleChannelsEvent(f)
+		case s.membersUID:
+			s.handleMembersEvent(f)
+		}
 	case "items":
 		s.handleReply(f)
 	default:
@@ -503,6 +524,9 @@ func (s *Session) handleSubscriptionEvent(f *frame) {
 			kind = LoadInitial
 		}
 		s.emitLoaded(Loaded{Kind: kind, Messages: msgs})
+		if kind == LoadLive {
+			s.countLive(msgs)
+		}
 	case "delete":
 		if ids := decodeIDs(f.Data); len(ids) > 0 {
 			s.events.push(Deleted{IDs: ids})
@@ -536,6 +560,7 @@ func (s *Session) shutdown(end connState, why error) {
 	s.dropPending()
 	stopTimer(&s.refreshTimer)
 	stopTimer(&s.retryTimer)
+	stopTimer(&s.ch.markTime)
 	s.setState(end, time.Time{}, why)
 }
 

@@ -110,6 +110,7 @@ type cachedMessage struct {
 	AuthorName string    `json:"author_name,omitempty"`
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated,omitzero"`
+	Channel    string    `json:"channel,omitempty"`
 }
 
 type cacheFile struct {

@@ -294,6 +294,7 @@ type storedMessage struct {
 	ID      string    `json:"id"`
 	Text    string    `json:"text"`
 	Created time.Time `json:"created"`
+	Channel string    `json:"channel,omitempty"` // the conversation it goes to, on servers with channels
 }
 
 // key orders entries by typing time, then id.
@@ -305,7 +306,7 @@ func key(m realtime.Message) []byte {
 
 // Put stores m (idempotent).
 func (o *Outbox) Put(m realtime.Message) error {
-	v, err := json.Marshal(storedMessage{ID: m.ID, Text: m.Text, Created: m.Created})
+	v, err := json.Marshal(storedMessage{ID: m.ID, Text: m.Text, Created: m.Created, Channel: m.Channel})
 	if err != nil {
 		return fmt.Errorf("outbox put: %w", err)
 	}
@@ -364,7 +365,7 @@ func (o *Outbox) Load() ([]realtime.Message, error) {
 					o.d.log.Warn("store: skipped unreadable outbox entry", "err", err)
 					return nil
 				}
-				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created})
+				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created, Channel: s.Channel})
 				return nil
 			})
 		})

@@ -49,6 +49,16 @@ type Timeline struct {
 	listeners []func()
 }
 
+// Reset empties the timeline (another conversation is shown); listeners
+// stay registered and are told.
+func (t *Timeline) Reset() {
+	t.sent, t.local, t.byID, t.noOlder = nil, nil, nil, false
+	t.seq++
+	for _, l := range t.listeners {
+		l()
+	}
+}
+
 // Len is the number of rows.
 func (t *Timeline) Len() int { return len(t.sent) + len(t.local) }
 

@@ -146,22 +146,25 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		u.login = nil
 	}
 	host := chatHost{
-		win:         u.win,
-		clipboard:   u.fyne.Clipboard(),
-		dispatch:    u.cfg.Dispatch,
-		logout:      u.logout,
-		about:       u.showAbout,
-		keepToken:   u.remember,
-		signedOut:   u.signedOut,
-		watching:    u.watching,
-		unread:      func() int { return u.desk.unread },
-		addUnread:   u.addUnread,
-		clearUnread: u.clearUnread,
+		win:            u.win,
+		clipboard:      u.fyne.Clipboard(),
+		dispatch:       u.cfg.Dispatch,
+		logout:         u.logout,
+		about:          u.showAbout,
+		keepToken:      u.remember,
+		signedOut:      u.signedOut,
+		watching:       u.watching,
+		unread:         func() int { return u.desk.unread },
+		addUnread:      u.addUnread,
+		clearUnread:    u.clearUnread,
+		setCounts:      u.setCounts,
+		notifyMessages: u.notifyMessages,
 	}
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache
 	}
 	u.chat = newChatView(host, s, a, remembered)
+	u.chat.addShortcuts()
 	u.refreshTitle()
 	u.refreshTray()
 	u.win.SetContent(u.chat.content)

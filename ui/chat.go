@@ -39,6 +39,10 @@ type chatHost struct {
 	unread      func() int
 	addUnread   func(msgs []realtime.Message)
 	clearUnread func()
+	// setCounts shows the unread messages and mentions of all
+	// conversations (servers with channels); notifyMessages notifies.
+	setCounts      func(unread, mentions int)
+	notifyMessages func(msgs []realtime.Message)
 }
 
 // chatView is the chat screen: history, composer and status line.
@@ -51,15 +55,18 @@ type chatView struct {
 	cacheSave  *time.Timer // a pending write of the history cache
 	// firstUnread is the first message that arrived unseen: the "new
 	// messages" divider goes above it.
-	firstUnread string
-	tl          *timeline.Timeline
-	data        *historyList
-	list        *widget.List
-	composer    *composer
-	status      *widget.Label
-	reconnect   *widget.Button
-	content     fyne.CanvasObject
-	heights     *rowHeights
+	firstUnread  string
+	tl           *timeline.Timeline
+	data         *historyList
+	list         *widget.List
+	composer     *composer
+	status       *widget.Label
+	reconnect    *widget.Button
+	content      fyne.CanvasObject
+	body         *fyne.Container   // the conversation, or the sidebar beside it
+	conversation fyne.CanvasObject // the history, the composer and the status line
+	ch           channelsView
+	heights      *rowHeights
 	// expanded are the long messages the user unfolded ("Show more").
 	expanded map[string]bool
 
@@ -107,7 +114,10 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	about := widget.NewButtonWithIcon("", theme.InfoIcon(), host.about)
 	about.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(about, logout), who)
-	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), bottom, nil, nil, container.New(watch, c.list))
+	c.conversation = container.NewBorder(nil, bottom, nil, nil, container.New(watch, c.list))
+	c.body = container.NewStack(c.conversation)
+	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, c.body)
+	c.composer.onShortcut = c.shortcut
 	c.setState(realtime.StateChanged{State: realtime.StateOnline})
 	return c
 }
@@ -125,7 +135,18 @@ func displayName(u realtime.User) string {
 // send shows the message at once as pending and hands it to the session.
 func (c *chatView) send(text string) {
 	c.firstUnread = "" // replying: the divider has done its job
-	m := c.session.Send(text)
+	var m realtime.Message
+	if c.channelsOn() {
+		if c.ch.open == "" {
+			c.status.SetText("Pick a conversation first.")
+			return
+		}
+		m = c.session.SendIn(c.ch.open, text)
+		c.ch.local = append(c.ch.local, m)
+		c.ch.drafts[c.ch.open] = ""
+	} else {
+		m = c.session.Send(text)
+	}
 	c.tl.AddPending(m)
 	c.data.notify()
 	c.list.ScrollToBottom()
@@ -137,9 +158,10 @@ func (c *chatView) apply(batch []realtime.Event) {
 		return
 	}
 	atBottom := c.atBottom()
+	fresh := c.freshFromOthers(batch)
+	batch = c.applyChannels(batch)
 	before := c.tl.Len()
 	oldestBefore, hadOldest := c.tl.Oldest()
-	fresh := c.freshFromOthers(batch)
 	if c.tl.Apply(batch) && c.cacheSave == nil && c.remembered && c.host.saveCache != nil {
 		c.cacheSave = time.AfterFunc(30*time.Second, func() {
 			c.host.dispatch(func() {
@@ -243,6 +265,10 @@ func (c *chatView) arrived(msgs []realtime.Message, atBottom bool) {
 	if len(msgs) == 0 {
 		return
 	}
+	if c.channelsOn() {
+		c.arrivedInChannels(msgs, atBottom)
+		return
+	}
 	if c.host.watching() && atBottom {
 		return
 	}
@@ -256,6 +282,10 @@ func (c *chatView) arrived(msgs []realtime.Message, atBottom bool) {
 // seen clears the unread count when the newest message is in view of a
 // focused window.
 func (c *chatView) seen() {
+	if c.channelsOn() {
+		c.markSeen()
+		return
+	}
 	if c.host.unread() == 0 || !c.host.watching() || !c.atBottom() {
 		return
 	}

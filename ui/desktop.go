@@ -33,6 +33,7 @@ type desktopState struct {
 	hidden    bool        // the window was closed to the tray
 	focused   bool
 	unread    int
+	mentions  int // of the unread messages, those that mention the user (servers with channels)
 	dnd       bool
 	coalescer *notify.Coalescer
 	keyring   chan func()   // keyring calls, one at a time, in order, off the UI thread

@@ -21,6 +21,9 @@ type composer struct {
 	onSend func(text string)
 	// hint is shown under the entry near and over the limit.
 	hint *widget.Label
+	// onShortcut gets the window's shortcuts first (the canvas does not
+	// see them while the entry has focus); it reports whether it used one.
+	onShortcut func(fyne.Shortcut) bool
 }
 
 func newComposer(onSend func(string)) *composer {
@@ -71,6 +74,9 @@ const pasteLimit = 2 * MaxMessageChars
 // a message can be (the text stays on the clipboard); the entry does the
 // rest. The entry's context menu pastes through here too.
 func (c *composer) TypedShortcut(s fyne.Shortcut) {
+	if c.onShortcut != nil && c.onShortcut(s) {
+		return
+	}
 	if p, ok := s.(*fyne.ShortcutPaste); ok && p.Clipboard != nil && !c.Disabled() {
 		if n := utf8.RuneCountInString(p.Clipboard.Content()); n+utf8.RuneCountInString(c.Text) > pasteLimit {
 			c.hint.Importance = widget.DangerImportance

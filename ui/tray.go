@@ -19,7 +19,7 @@ func (u *App) refreshTray() {
 	icon := assets.TrayOffline
 	switch {
 	case u.chat == nil:
-	case u.desk.unread > 0:
+	case u.desk.unread > 0 || u.desk.mentions > 0:
 		icon = assets.TrayUnread
 	case u.chat.online():
 		icon = assets.TrayOnline
@@ -33,6 +33,11 @@ func (u *App) refreshTray() {
 		unread.Label = fmt.Sprintf("%d unread", u.desk.unread)
 	}
 	unread.Disabled = u.desk.unread == 0
+	mentions := fyne.NewMenuItem("No mentions", u.showWindow)
+	if u.desk.mentions > 0 {
+		mentions.Label = fmt.Sprintf("%d %s", u.desk.mentions, plural(u.desk.mentions, "mention", "mentions"))
+	}
+	mentions.Disabled = u.desk.mentions == 0
 	dnd := fyne.NewMenuItem("Do not disturb", func() { u.setDoNotDisturb(!u.desk.dnd) })
 	dnd.Checked = u.desk.dnd
 	logout := fyne.NewMenuItem("Log out", u.logout)
@@ -41,7 +46,7 @@ func (u *App) refreshTray() {
 	// Fyne appends Quit itself; it must close the session first.
 	quit := fyne.NewMenuItem("Quit", u.quit)
 	quit.IsQuit = true
-	u.desk.tray.SetSystemTrayMenu(fyne.NewMenu("Directus Chat", open, unread, fyne.NewMenuItemSeparator(), dnd, logout, about, fyne.NewMenuItemSeparator(), quit))
+	u.desk.tray.SetSystemTrayMenu(fyne.NewMenu("Directus Chat", open, unread, mentions, fyne.NewMenuItemSeparator(), dnd, logout, about, fyne.NewMenuItemSeparator(), quit))
 }
 
 func (u *App) setDoNotDisturb(on bool) {

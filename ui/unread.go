@@ -26,10 +26,24 @@ func (u *App) refreshTitle() {
 		return
 	}
 	title := "Directus Chat — " + u.chat.serverHost()
-	if u.desk.unread > 0 {
+	switch {
+	case u.desk.mentions > 0:
+		title = fmt.Sprintf("(%d, @%d) %s", u.desk.unread, u.desk.mentions, title)
+	case u.desk.unread > 0:
 		title = fmt.Sprintf("(%d) %s", u.desk.unread, title)
 	}
 	u.win.SetTitle(title)
+}
+
+// setCounts shows the unread messages and mentions of all conversations
+// (servers with channels) in the title and the tray.
+func (u *App) setCounts(unread, mentions int) {
+	if unread == u.desk.unread && mentions == u.desk.mentions {
+		return
+	}
+	u.desk.unread, u.desk.mentions = unread, mentions
+	u.refreshTitle()
+	u.refreshTray()
 }
 
 // watching reports whether the user can see the window: focused and not

@@ -1,0 +1,3 @@
+package ui
+
+func (c *chatView) showSwitcher() {}
