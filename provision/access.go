@@ -15,6 +15,31 @@ func ownMessages() map[string]any {
 	return map[string]any{"user_created": map[string]any{"_eq": "$CURRENT_USER"}}
 }
 
+// memberOf is the rule "the current user is a member of the channel", with
+// path the way from the collection to channels ("" for channels itself).
+func memberOf(path string) map[string]any {
+	r := map[string]any{"members": map[string]any{"user": map[string]any{"_eq": "$CURRENT_USER"}}}
+	if path != "" {
+		r = map[string]any{path: r}
+	}
+	return r
+}
+
+// visibleChannel is the rule "the channel is public, or the current user is
+// a member of it", with path as for memberOf.
+func visibleChannel(path string) map[string]any {
+	public := map[string]any{"kind": map[string]any{"_eq": KindPublic}}
+	if path != "" {
+		public = map[string]any{path: public}
+	}
+	return map[string]any{"_or": []any{public, memberOf(path)}}
+}
+
+// ownMembership is the rule "the membership is the current user's".
+func ownMembership() map[string]any {
+	return map[string]any{"user": map[string]any{"_eq": "$CURRENT_USER"}}
+}
+
 // permission is a Directus permission row of the chat policy.
 type permission struct {
 	ID          json.Number    `json:"id,omitempty"`
@@ -39,17 +64,77 @@ type grant struct {
 	wider string
 }
 
+// restrictedNote ends every Wider and Omitted line.
+const restrictedNote = " (the server refuses the narrow form: RESOURCE_RESTRICTED, e.g. Directus 12 without a license)"
+
 func grants() []grant {
 	all := []string{"*"}
+	allOf := func(collection, action string) *permission {
+		return &permission{Collection: collection, Action: action, Fields: all}
+	}
 	return []grant{
-		{want: permission{Collection: Collection, Action: "read", Fields: all}},
 		{
-			want:     permission{Collection: Collection, Action: "create", Fields: []string{"id", "text"}},
-			fallback: &permission{Collection: Collection, Action: "create", Fields: all},
-			wider:    "create on messages: all fields instead of id, text (user_created and date_created are still set by the server)",
+			want:     permission{Collection: Collection, Action: "read", Fields: all, Permissions: visibleChannel("channel")},
+			fallback: allOf(Collection, "read"),
+			wider: "read on messages: every chat user can read every message of every channel, private and direct ones included " +
+				"(REST, history and realtime), instead of the messages of public channels and of the user's own channels",
+		},
+		{
+			want:     permission{Collection: Collection, Action: "create", Fields: []string{"id", "text", "channel"}},
+			fallback: allOf(Collection, "create"),
+			wider: "create on messages: all fields instead of id, text, channel (user_created and date_created are still set by the server; " +
+				"the flow " + strconvQuote(FlowMessages) + " still refuses a post by a non-member)",
 		},
 		{want: permission{Collection: Collection, Action: "update", Fields: []string{"text"}, Permissions: ownMessages()}},
 		{want: permission{Collection: Collection, Action: "delete", Fields: all, Permissions: ownMessages()}},
+		{
+			// Its creator reads a channel too: the read-back of a new
+			// private or direct channel comes before its first member.
+			want: permission{Collection: ChannelsCollection, Action: "read", Fields: all, Permissions: map[string]any{"_or": append(
+				visibleChannel("")["_or"].([]any), map[string]any{"user_created": map[string]any{"_eq": "$CURRENT_USER"}})}},
+			fallback: allOf(ChannelsCollection, "read"),
+			wider: "read on channels: every chat user can read every channel, private and direct ones included (name, topic, " +
+				"direct_key = the two people's user ids), instead of public channels, the user's own and the ones the user created",
+		},
+		{
+			want:     permission{Collection: ChannelsCollection, Action: "create", Fields: []string{"id", "name", "topic", "kind", "direct_key"}},
+			fallback: allOf(ChannelsCollection, "create"),
+			wider: "create on channels: all fields instead of id, name, topic, kind, direct_key (user_created and the dates are still set by the server; " +
+				"the flow " + strconvQuote(FlowChannels) + " still checks kind, name and direct_key)",
+		},
+		{
+			want:     permission{Collection: ChannelsCollection, Action: "update", Fields: []string{"name", "topic"}, Permissions: memberOf("")},
+			fallback: allOf(ChannelsCollection, "update"),
+			wider: "update on channels: the permission allows every field of every channel; only the flow " + strconvQuote(FlowChannels) +
+				" refuses changes by non-members and to fields other than name and topic",
+		},
+		{
+			// As for channels, the creator's read-back of the first
+			// members comes before the creator is one.
+			want: permission{Collection: MembersCollection, Action: "read", Fields: all, Permissions: map[string]any{"_or": append(
+				visibleChannel("channel")["_or"].([]any), map[string]any{"channel": map[string]any{"user_created": map[string]any{"_eq": "$CURRENT_USER"}}})}},
+			fallback: allOf(MembersCollection, "read"),
+			wider: "read on channel_members: every chat user can see who is in every channel, private and direct ones included, " +
+				"and everyone's read markers, instead of the members of public channels, of the user's own channels and of the ones the user created",
+		},
+		{
+			want:     permission{Collection: MembersCollection, Action: "create", Fields: []string{"id", "channel", "user", "member_key", "last_read_at", "muted"}},
+			fallback: allOf(MembersCollection, "create"),
+			wider: "create on channel_members: all fields instead of id, channel, user, member_key, last_read_at, muted " +
+				"(the flow " + strconvQuote(FlowChannels) + " still decides who may add whom)",
+		},
+		{
+			want:     permission{Collection: MembersCollection, Action: "update", Fields: []string{"last_read_at", "muted"}, Permissions: ownMembership()},
+			fallback: allOf(MembersCollection, "update"),
+			wider: "update on channel_members: the permission allows every field of every membership; only the flow " + strconvQuote(FlowChannels) +
+				" refuses changes to another user's membership and to fields other than last_read_at and muted",
+		},
+		{
+			want:     permission{Collection: MembersCollection, Action: "delete", Fields: all, Permissions: ownMembership()},
+			fallback: allOf(MembersCollection, "delete"),
+			wider: "delete on channel_members: the permission allows deleting any membership; only the flow " + strconvQuote(FlowChannels) +
+				" refuses deleting another user's membership",
+		},
 		{
 			want:     permission{Collection: "directus_users", Action: "read", Fields: []string{"id", "first_name", "last_name"}},
 			fallback: &permission{Collection: "directus_users", Action: "read", Fields: all},
@@ -58,6 +143,8 @@ func grants() []grant {
 		},
 	}
 }
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 // describe names a permission for a person.
 func (p permission) describe() string {
@@ -199,7 +286,7 @@ func ensureGrant(ctx context.Context, c *client, policyID string, g grant, cur *
 		rep.Omitted = append(rep.Omitted, fmt.Sprintf("%s (the server refuses rules and field lists: RESOURCE_RESTRICTED, e.g. Directus 12 without a license)", want.describe()))
 		return nil
 	}
-	rep.Wider = append(rep.Wider, g.wider+" (the server refuses the narrow form: RESOURCE_RESTRICTED, e.g. Directus 12 without a license)")
+	rep.Wider = append(rep.Wider, g.wider+restrictedNote)
 	if cur != nil && cur.same(*g.fallback) {
 		return nil
 	}

@@ -21,9 +21,11 @@ import (
 
 // Names of what setup creates.
 const (
-	Collection = "messages"
-	RoleName   = "Chat users"
-	PolicyName = "Chat users"
+	Collection         = "messages"
+	ChannelsCollection = "channels"
+	MembersCollection  = "channel_members"
+	RoleName           = "Chat users"
+	PolicyName         = "Chat users"
 )
 
 // DemoPassword is the password of every demo user.
@@ -75,6 +77,9 @@ type Report struct {
 	Notes []string
 	// DemoUsers are the demo users that exist with the chat role.
 	DemoUsers []DemoUser
+	// Channels are the public channels setup keeps (general, and random
+	// with demo users).
+	Channels []string
 }
 
 // Changed reports whether Run changed anything.
@@ -105,6 +110,9 @@ func (r Report) Print(w io.Writer) {
 		}
 		fmt.Fprintf(w, "demo users (role %q): %s\n", RoleName, strings.Join(emails, ", "))
 	}
+	if len(r.Channels) > 0 {
+		fmt.Fprintf(w, "public channels: %s\n", strings.Join(r.Channels, ", "))
+	}
 }
 
 // Run provisions the server described by o. A second run changes nothing.
@@ -119,10 +127,16 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err := ensureAccess(ctx, c, &rep); err != nil {
 		return rep, fmt.Errorf("setup: %w", err)
 	}
+	if err := ensureFlows(ctx, c, &rep); err != nil {
+		return rep, fmt.Errorf("setup: %w", err)
+	}
 	if o.DemoUsers {
 		if err := ensureDemoUsers(ctx, c, &rep); err != nil {
 			return rep, fmt.Errorf("setup: %w", err)
 		}
+	}
+	if err := ensureChannels(ctx, c, o.DemoUsers, &rep); err != nil {
+		return rep, fmt.Errorf("setup: %w", err)
 	}
 	return rep, nil
 }

@@ -173,8 +173,10 @@ func TestChatUserPermissions(t *testing.T) {
 	kevinToken := login(t, env.URL, kevin.Email, kevin.Password)
 
 	// A chat user chooses the id of a message: it is the send's idempotency key.
+	admin := login(t, env.URL, env.AdminEmail, env.AdminPassword)
+	general := channelByName(t, env.URL, admin, provision.GeneralChannel)
 	id := uuid.NewString()
-	msg := map[string]any{"id": id, "text": "hello from " + t.Name()}
+	msg := map[string]any{"id": id, "text": "hello from " + t.Name(), "channel": general}
 	a := call(t, http.MethodPost, env.URL+"/items/messages", adaToken, msg)
 	if a.Status != http.StatusOK {
 		t.Fatalf("create with own id: %d %s", a.Status, a.Code)
@@ -220,7 +222,7 @@ func TestChatUserPermissions(t *testing.T) {
 	if err := json.Unmarshal(a.Data, &kevinID); err != nil || kevinID.ID == "" {
 		t.Fatalf("kevin reads his id: %d %s", a.Status, a.Data)
 	}
-	spoof := map[string]any{"id": uuid.NewString(), "text": "spoof", "user_created": kevinID.ID}
+	spoof := map[string]any{"id": uuid.NewString(), "text": "spoof", "user_created": kevinID.ID, "channel": general}
 	a = call(t, http.MethodPost, env.URL+"/items/messages", adaToken, spoof)
 	if restricted(env.Report) {
 		var got struct {
@@ -334,8 +336,9 @@ func TestServerRefusesOverlongText(t *testing.T) {
 	env := devservertest.Shared(t)
 	admin := login(t, env.URL, env.AdminEmail, env.AdminPassword)
 	ada := login(t, env.URL, env.Users[0].Email, env.Users[0].Password)
+	general := channelByName(t, env.URL, admin, provision.GeneralChannel)
 	create := func(token, text string) answer {
-		a := call(t, http.MethodPost, env.URL+"/items/messages", token, map[string]any{"id": uuid.NewString(), "text": text})
+		a := call(t, http.MethodPost, env.URL+"/items/messages", token, map[string]any{"id": uuid.NewString(), "text": text, "channel": general})
 		if a.Status == http.StatusOK {
 			var m struct {
 				ID string `json:"id"`
@@ -410,7 +413,8 @@ func TestSetupAddsTheLengthCheckOnce(t *testing.T) {
 		t.Fatalf("setup on a server without the check: changes %q, want [%q]", rep.Changes, want)
 	}
 	ada := login(t, env.URL, env.Users[0].Email, env.Users[0].Password)
-	if a := call(t, http.MethodPost, env.URL+"/items/messages", ada, map[string]any{"text": strings.Repeat("x", 100<<10)}); a.Code != "FAILED_VALIDATION" {
+	general := channelByName(t, env.URL, admin, provision.GeneralChannel)
+	if a := call(t, http.MethodPost, env.URL+"/items/messages", ada, map[string]any{"text": strings.Repeat("x", 100<<10), "channel": general}); a.Code != "FAILED_VALIDATION" {
 		t.Fatalf("after setup a 100 KB create: %d %q, want FAILED_VALIDATION", a.Status, a.Code)
 	}
 	if rep, err := run(t, opts); err != nil || rep.Changed() {

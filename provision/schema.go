@@ -75,11 +75,130 @@ func messageFields() []field {
 			Schema: map[string]any{},
 		},
 		{
+			// Required for new messages; rows from before channels are
+			// moved to "general" by setup.
+			Field: "channel", Type: "uuid",
+			Meta: map[string]any{"special": []string{"m2o"}, "interface": "select-dropdown-m2o", "required": true,
+				"width": "half", "display": "related-values", "display_options": map[string]any{"template": "{{name}}"}},
+			Schema: map[string]any{"is_indexed": true},
+		},
+		{
 			Field: "text", Type: "text",
 			Meta: map[string]any{"interface": "input-multiline",
 				"validation": TextValidation(), "validation_message": textValidationMessage},
 			Schema: map[string]any{},
 		},
+	}
+}
+
+// Channel kinds.
+const (
+	KindPublic  = "public"
+	KindPrivate = "private"
+	KindDirect  = "direct"
+)
+
+// idField is a client-settable UUID primary key (special "uuid" only fills
+// it in when it is absent).
+func idField() field {
+	return field{
+		Field: "id", Type: "uuid",
+		Meta:   map[string]any{"special": []string{"uuid"}, "interface": "input", "readonly": true, "hidden": true},
+		Schema: map[string]any{"is_primary_key": true, "length": 36, "has_auto_increment": false},
+	}
+}
+
+func dateCreatedField() field {
+	return field{
+		Field: "date_created", Type: "timestamp",
+		Meta: map[string]any{"special": []string{"date-created"}, "interface": "datetime", "readonly": true, "hidden": true,
+			"width": "half", "display": "datetime", "display_options": map[string]any{"relative": true}},
+		Schema: map[string]any{},
+	}
+}
+
+// channelFields are the fields of the channels collection. name is unique
+// among named (public and private) channels; direct channels have no name
+// and a direct_key "<lower user id>:<higher user id>", unique, so that two
+// people have exactly one conversation.
+func channelFields() []field {
+	return []field{
+		idField(),
+		{
+			Field: "name", Type: "string",
+			Meta:   map[string]any{"interface": "input", "note": "Unique; empty for direct channels"},
+			Schema: map[string]any{"is_unique": true, "is_nullable": true, "max_length": 255},
+		},
+		{
+			Field: "topic", Type: "text",
+			Meta:   map[string]any{"interface": "input-multiline"},
+			Schema: map[string]any{"is_nullable": true},
+		},
+		{
+			Field: "kind", Type: "string",
+			Meta: map[string]any{"interface": "select-dropdown", "required": true, "width": "half",
+				"options": map[string]any{"choices": []map[string]string{
+					{"text": "Public", "value": KindPublic}, {"text": "Private", "value": KindPrivate}, {"text": "Direct", "value": KindDirect}}},
+				"validation":         map[string]any{"_and": []any{map[string]any{"kind": map[string]any{"_in": []string{KindPublic, KindPrivate, KindDirect}}}}},
+				"validation_message": "kind is public, private or direct (directuschat setup)."},
+			Schema: map[string]any{"is_nullable": false, "default_value": KindPublic, "max_length": 16},
+		},
+		{
+			Field: "direct_key", Type: "string",
+			Meta:   map[string]any{"interface": "input", "readonly": true, "width": "half", "note": "Direct channels: the two user ids, sorted, joined by a colon"},
+			Schema: map[string]any{"is_unique": true, "is_nullable": true, "max_length": 80},
+		},
+		dateCreatedField(),
+		{
+			Field: "date_updated", Type: "timestamp",
+			Meta: map[string]any{"special": []string{"date-updated"}, "interface": "datetime", "readonly": true, "hidden": true,
+				"width": "half", "display": "datetime", "display_options": map[string]any{"relative": true}},
+			Schema: map[string]any{},
+		},
+		{
+			Field: "user_created", Type: "uuid",
+			Meta: map[string]any{"special": []string{"user-created"}, "interface": "select-dropdown-m2o", "readonly": true, "hidden": true,
+				"width": "half", "display": "user"},
+			Schema: map[string]any{},
+		},
+		{
+			Field: "members", Type: "alias",
+			Meta: map[string]any{"special": []string{"o2m"}, "interface": "list-o2m"},
+		},
+	}
+}
+
+// memberFields are the fields of channel_members. member_key
+// "<channel id>:<user id>" is unique: Directus has no composite unique key.
+func memberFields() []field {
+	return []field{
+		idField(),
+		{
+			Field: "channel", Type: "uuid",
+			Meta:   map[string]any{"special": []string{"m2o"}, "interface": "select-dropdown-m2o", "required": true, "width": "half"},
+			Schema: map[string]any{"is_nullable": false, "is_indexed": true},
+		},
+		{
+			Field: "user", Type: "uuid",
+			Meta:   map[string]any{"special": []string{"m2o"}, "interface": "select-dropdown-m2o", "required": true, "width": "half", "display": "user"},
+			Schema: map[string]any{"is_nullable": false, "is_indexed": true},
+		},
+		{
+			Field: "last_read_at", Type: "timestamp",
+			Meta:   map[string]any{"interface": "datetime", "width": "half", "note": "Read marker"},
+			Schema: map[string]any{"is_nullable": true},
+		},
+		{
+			Field: "muted", Type: "boolean",
+			Meta:   map[string]any{"special": []string{"cast-boolean"}, "interface": "boolean", "width": "half"},
+			Schema: map[string]any{"default_value": false, "is_nullable": false},
+		},
+		{
+			Field: "member_key", Type: "string",
+			Meta:   map[string]any{"interface": "input", "readonly": true, "required": true, "note": "<channel id>:<user id>"},
+			Schema: map[string]any{"is_unique": true, "is_nullable": false, "max_length": 80},
+		},
+		dateCreatedField(),
 	}
 }
 
@@ -103,7 +222,7 @@ func TextValidation() map[string]any {
 	}}
 }
 
-// existingField is a field as GET /fields/messages describes it.
+// existingField is a field as GET /fields/<collection> describes it.
 type existingField struct {
 	Field  string `json:"field"`
 	Type   string `json:"type"`
@@ -114,76 +233,118 @@ type existingField struct {
 	Meta *struct {
 		Special    []string        `json:"special"`
 		Validation json.RawMessage `json:"validation"`
+		Required   bool            `json:"required"`
 	} `json:"meta"`
 }
 
-// ensureSchema creates the messages collection, its missing fields, the
-// index on date_created and the user_created relation.
+// collectionSpec is a collection setup creates, with its fields.
+type collectionSpec struct {
+	Name   string
+	Meta   map[string]any
+	Fields []field
+	// Summary describes the new collection in the report.
+	Summary string
+}
+
+// collections are what setup creates, in order: channels before the
+// memberships and messages that point at them.
+func collections() []collectionSpec {
+	return []collectionSpec{
+		{
+			Name:    ChannelsCollection,
+			Meta:    map[string]any{"icon": "forum", "note": "Chat channels: public, private and direct (created by directuschat setup)", "display_template": "{{name}}"},
+			Fields:  channelFields(),
+			Summary: "created collection channels (id uuid, name unique, topic, kind public|private|direct, direct_key unique, dates, user_created, members)",
+		},
+		{
+			Name:    MembersCollection,
+			Meta:    map[string]any{"icon": "group", "note": "Who is in which chat channel, and their read marker (created by directuschat setup)"},
+			Fields:  memberFields(),
+			Summary: "created collection channel_members (id uuid, channel, user, last_read_at, muted, member_key unique, date_created)",
+		},
+		{
+			Name:    Collection,
+			Meta:    map[string]any{"icon": "chat", "note": "Chat messages (created by directuschat setup)"},
+			Fields:  messageFields(),
+			Summary: fmt.Sprintf("created collection messages (id uuid, channel, date_created indexed, date_updated, user_created, text of at most %d UTF-16 units)", MaxTextUnits),
+		},
+	}
+}
+
+// ensureSchema creates the collections, their missing fields and the
+// relations between them and to directus_users.
 func ensureSchema(ctx context.Context, c *client, rep *Report) error {
-	exists, err := collectionExists(ctx, c)
+	have, err := existingCollections(ctx, c)
 	if err != nil {
 		return err
 	}
-	if !exists {
-		body := map[string]any{
-			"collection": Collection,
-			"meta":       map[string]any{"icon": "chat", "note": "Chat messages (created by directuschat setup)"},
-			"schema":     map[string]any{},
-			"fields":     messageFields(),
+	for _, spec := range collections() {
+		if !have[spec.Name] {
+			body := map[string]any{
+				"collection": spec.Name,
+				"meta":       spec.Meta,
+				"schema":     map[string]any{},
+				"fields":     spec.Fields,
+			}
+			if err := c.do(ctx, http.MethodPost, "/collections", body, nil); err != nil {
+				return fmt.Errorf("create collection %s: %w", spec.Name, err)
+			}
+			rep.Changes = append(rep.Changes, spec.Summary)
+		} else if err := ensureFields(ctx, c, spec, rep); err != nil {
+			return err
 		}
-		if err := c.do(ctx, http.MethodPost, "/collections", body, nil); err != nil {
-			return fmt.Errorf("create collection %s: %w", Collection, err)
-		}
-		rep.Changes = append(rep.Changes, fmt.Sprintf("created collection messages (id uuid, date_created indexed, date_updated, user_created, text of at most %d UTF-16 units)", MaxTextUnits))
-	} else if err := ensureFields(ctx, c, rep); err != nil {
-		return err
 	}
-	return ensureRelation(ctx, c, rep)
+	for _, r := range relations() {
+		if err := ensureRelation(ctx, c, r, rep); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func collectionExists(ctx context.Context, c *client) (bool, error) {
+func existingCollections(ctx context.Context, c *client) (map[string]bool, error) {
 	var cols []struct {
 		Collection string `json:"collection"`
 	}
 	if err := c.do(ctx, http.MethodGet, "/collections", nil, &cols); err != nil {
-		return false, fmt.Errorf("list collections: %w", err)
+		return nil, fmt.Errorf("list collections: %w", err)
 	}
+	have := map[string]bool{}
 	for _, col := range cols {
-		if col.Collection == Collection {
-			return true, nil
-		}
+		have[col.Collection] = true
 	}
-	return false, nil
+	return have, nil
 }
 
-// ensureFields checks an existing messages collection and adds what is
-// missing. It refuses to change a field of another type.
-func ensureFields(ctx context.Context, c *client, rep *Report) error {
+// ensureFields checks an existing collection and adds what is missing. It
+// refuses to change a field of another type.
+func ensureFields(ctx context.Context, c *client, spec collectionSpec, rep *Report) error {
+	name := spec.Name
 	var have []existingField
-	if err := c.do(ctx, http.MethodGet, "/fields/"+Collection, nil, &have); err != nil {
-		return fmt.Errorf("read fields of %s: %w", Collection, err)
+	if err := c.do(ctx, http.MethodGet, "/fields/"+name, nil, &have); err != nil {
+		return fmt.Errorf("read fields of %s: %w", name, err)
 	}
 	byName := map[string]existingField{}
 	for _, f := range have {
 		byName[f.Field] = f
 	}
-	for _, want := range messageFields() {
+	for _, want := range spec.Fields {
 		got, ok := byName[want.Field]
 		if !ok {
 			if want.Field == "id" {
-				return errors.New("collection messages exists without an `id` field: the app needs a UUID primary key `id`; rename that collection or remove it")
+				return fmt.Errorf("collection %s exists without an `id` field: the app needs a UUID primary key `id`; rename that collection or remove it", name)
 			}
-			if err := c.do(ctx, http.MethodPost, "/fields/"+Collection, want, nil); err != nil {
-				return fmt.Errorf("create field %s.%s: %w", Collection, want.Field, err)
+			if err := c.do(ctx, http.MethodPost, "/fields/"+name, want, nil); err != nil {
+				return fmt.Errorf("create field %s.%s: %w", name, want.Field, err)
 			}
-			rep.Changes = append(rep.Changes, fmt.Sprintf("created field messages.%s (%s)", want.Field, want.Type))
+			rep.Changes = append(rep.Changes, fmt.Sprintf("created field %s.%s (%s)", name, want.Field, want.Type))
 			continue
 		}
 		if !sameType(got.Type, want.Type) {
-			return fmt.Errorf("field messages.%s is of type %s, the app needs %s: change it by hand or remove the collection", want.Field, got.Type, want.Type)
+			return fmt.Errorf("field %s.%s is of type %s, the app needs %s: change it by hand or remove the collection", name, want.Field, got.Type, want.Type)
 		}
 		if want.Field == "id" && (got.Schema == nil || !got.Schema.IsPrimaryKey) {
-			return errors.New("field messages.id is not the primary key: the app needs a UUID primary key `id`")
+			return fmt.Errorf("field %s.id is not the primary key: the app needs a UUID primary key `id`", name)
 		}
 		if special := specialOf(want); special != "" && (got.Meta == nil || !slices.Contains(got.Meta.Special, special)) {
 			specials := []string{special}
@@ -191,22 +352,29 @@ func ensureFields(ctx context.Context, c *client, rep *Report) error {
 				specials = append(slices.Clone(got.Meta.Special), special)
 			}
 			body := map[string]any{"meta": map[string]any{"special": specials}}
-			if err := c.do(ctx, http.MethodPatch, "/fields/"+Collection+"/"+want.Field, body, nil); err != nil {
-				return fmt.Errorf("set special %s on %s.%s: %w", special, Collection, want.Field, err)
+			if err := c.do(ctx, http.MethodPatch, "/fields/"+name+"/"+want.Field, body, nil); err != nil {
+				return fmt.Errorf("set special %s on %s.%s: %w", special, name, want.Field, err)
 			}
-			rep.Changes = append(rep.Changes, fmt.Sprintf("set special %s on messages.%s", special, want.Field))
+			rep.Changes = append(rep.Changes, fmt.Sprintf("set special %s on %s.%s", special, name, want.Field))
 		}
-		if want.Field == "text" {
+		if name == Collection && want.Field == "text" {
 			if err := ensureTextValidation(ctx, c, got, rep); err != nil {
 				return err
 			}
 		}
-		if want.Field == "date_created" && (got.Schema == nil || !got.Schema.IsIndexed) {
-			body := map[string]any{"schema": map[string]any{"is_indexed": true}}
-			if err := c.do(ctx, http.MethodPatch, "/fields/"+Collection+"/date_created", body, nil); err != nil {
-				return fmt.Errorf("index %s.date_created: %w", Collection, err)
+		if required, _ := want.Meta["required"].(bool); required && (got.Meta == nil || !got.Meta.Required) {
+			body := map[string]any{"meta": map[string]any{"required": true}}
+			if err := c.do(ctx, http.MethodPatch, "/fields/"+name+"/"+want.Field, body, nil); err != nil {
+				return fmt.Errorf("make %s.%s required: %w", name, want.Field, err)
 			}
-			rep.Changes = append(rep.Changes, "created index on messages.date_created")
+			rep.Changes = append(rep.Changes, fmt.Sprintf("made %s.%s required", name, want.Field))
+		}
+		if indexed, _ := want.Schema["is_indexed"].(bool); indexed && (got.Schema == nil || !got.Schema.IsIndexed) {
+			body := map[string]any{"schema": map[string]any{"is_indexed": true}}
+			if err := c.do(ctx, http.MethodPatch, "/fields/"+name+"/"+want.Field, body, nil); err != nil {
+				return fmt.Errorf("index %s.%s: %w", name, want.Field, err)
+			}
+			rep.Changes = append(rep.Changes, fmt.Sprintf("created index on %s.%s", name, want.Field))
 		}
 	}
 	return nil
@@ -250,33 +418,60 @@ func specialOf(f field) string {
 	return ""
 }
 
-// ensureRelation links messages.user_created to directus_users, so
-// user_created.first_name resolves.
-func ensureRelation(ctx context.Context, c *client, rep *Report) error {
+// relation is a many-to-one field setup creates, with its related
+// collection and what happens to the row when the related one is deleted.
+type relation struct {
+	Collection, Field, Related, OnDelete string
+	// OneField is the one-to-many alias on the related collection, if any.
+	OneField string
+}
+
+func relations() []relation {
+	return []relation{
+		{Collection: Collection, Field: "user_created", Related: "directus_users", OnDelete: "SET NULL"},
+		{Collection: Collection, Field: "channel", Related: ChannelsCollection, OnDelete: "CASCADE"},
+		{Collection: ChannelsCollection, Field: "user_created", Related: "directus_users", OnDelete: "SET NULL"},
+		{Collection: MembersCollection, Field: "channel", Related: ChannelsCollection, OnDelete: "CASCADE", OneField: "members"},
+		{Collection: MembersCollection, Field: "user", Related: "directus_users", OnDelete: "CASCADE"},
+	}
+}
+
+// ensureRelation creates r (a foreign key and Directus's relation row), so
+// that e.g. user_created.first_name resolves and channel.members can be
+// filtered on.
+func ensureRelation(ctx context.Context, c *client, r relation, rep *Report) error {
 	var rel struct {
 		RelatedCollection string `json:"related_collection"`
 	}
-	err := c.do(ctx, http.MethodGet, "/relations/"+Collection+"/user_created", nil, &rel)
+	name := r.Collection + "." + r.Field
+	err := c.do(ctx, http.MethodGet, "/relations/"+r.Collection+"/"+r.Field, nil, &rel)
 	var e *APIError
 	switch {
-	case err == nil && rel.RelatedCollection == "directus_users":
+	case err == nil && rel.RelatedCollection == r.Related:
 		return nil
 	case err == nil:
-		return fmt.Errorf("messages.user_created is related to %q, the app needs directus_users", rel.RelatedCollection)
+		return fmt.Errorf("%s is related to %q, the app needs %s", name, rel.RelatedCollection, r.Related)
 	case errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusForbidden):
 		// no relation yet
 	default:
-		return fmt.Errorf("read relation of messages.user_created: %w", err)
+		return fmt.Errorf("read relation of %s: %w", name, err)
 	}
 	body := map[string]any{
-		"collection":         Collection,
-		"field":              "user_created",
-		"related_collection": "directus_users",
-		"schema":             map[string]any{"on_delete": "SET NULL"},
+		"collection":         r.Collection,
+		"field":              r.Field,
+		"related_collection": r.Related,
+		"schema":             map[string]any{"on_delete": r.OnDelete},
+	}
+	if r.OneField != "" {
+		body["meta"] = map[string]any{"one_field": r.OneField, "one_deselect_action": "delete"}
 	}
 	if err := c.do(ctx, http.MethodPost, "/relations", body, nil); err != nil {
-		return fmt.Errorf("relate messages.user_created to directus_users: %w", err)
+		return fmt.Errorf("relate %s to %s: %w", name, r.Related, err)
 	}
-	rep.Changes = append(rep.Changes, "related messages.user_created to directus_users")
+	msg := fmt.Sprintf("related %s to %s (on delete %s)", name, r.Related, r.OnDelete)
+	if r.OneField != "" {
+		msg += fmt.Sprintf(", alias %s.%s", r.Related, r.OneField)
+	}
+	rep.Changes = append(rep.Changes, msg)
 	return nil
 }
