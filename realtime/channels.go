@@ -261,7 +261,7 @@ func (s *Session) handleChannelCommand(c command) bool {
 	case cmdDirect:
 		s.direct(c.user)
 	case cmdMembers:
-		s.request(membersReq{channel: c.channel}, readItems(membersCollection, itemsQuery{
+		s.request(membersReq(c), readItems(membersCollection, itemsQuery{
 			Fields: []string{"user"}, Filter: where("channel", "_eq", c.channel), Limit: -1}))
 	default:
 		return false
@@ -656,11 +656,50 @@ type createChannelReq struct {
 // member, so the server may answer FORBIDDEN to a create it stored; adding
 // the members tells.
 func (r createChannelReq) answered(s *Session, _ *frame, err error) {
-	if err != nil && KindOf(err) != KindForbidden {
+	switch {
+	case err == nil || KindOf(err) == KindForbidden:
+		s.addMembers(r.channel, r.members, r.action)
+	case isCode(err, "RECORD_NOT_UNIQUE") && r.action == ActionDirect:
+		// The other person opened it first: find theirs.
+		key := DirectKey(r.members[0], r.members[len(r.members)-1])
+		s.request(findDirectReq{key: key}, readItems(channelsCollection, itemsQuery{
+			Fields: channelFields, Filter: where("direct_key", "_eq", key), Limit: 1}))
+	case isCode(err, "RECORD_NOT_UNIQUE"):
+		s.events.push(ActionDone{Action: r.action, Channel: r.channel,
+			Err: &Error{Kind: KindRejected, Code: "RECORD_NOT_UNIQUE", Msg: "A channel with that name exists (it may be private).", Err: err}})
+	default:
 		s.events.push(ActionDone{Action: r.action, Channel: r.channel, Err: err})
+	}
+}
+
+// findDirectReq reads the direct conversation two people already have.
+type findDirectReq struct{ key string }
+
+func (r findDirectReq) answered(s *Session, f *frame, err error) {
+	var chs []Channel
+	if err == nil {
+		chs, err = decodeChannels(f.Data)
+	}
+	if err == nil && len(chs) == 0 {
+		err = &Error{Kind: KindForbidden, Msg: "The conversation exists but you cannot see it."}
+	}
+	if err != nil {
+		s.events.push(ActionDone{Action: ActionDirect, Err: err})
 		return
 	}
-	s.addMembers(r.channel, r.members, r.action)
+	c := chs[0]
+	s.ch.channels[c.ID] = c
+	s.events.push(ChannelsChanged{Channels: chs})
+	s.events.push(ActionDone{Action: ActionDirect, Channel: c.ID})
+}
+func (findDirectReq) timedOut(s *Session) {
+	s.events.push(ActionDone{Action: ActionDirect, Err: errNoAnswer})
+}
+func (findDirectReq) lost(s *Session) {
+	s.events.push(ActionDone{Action: ActionDirect, Err: errLostBeforeAnswer})
+}
+func (findDirectReq) offline(s *Session) {
+	s.events.push(ActionDone{Action: ActionDirect, Err: errOffline})
 }
 func (r createChannelReq) timedOut(s *Session) {
 	s.events.push(ActionDone{Action: r.action, Channel: r.channel, Err: errNoAnswer})

@@ -23,6 +23,9 @@ type client struct {
 	tl      timeline.Timeline
 	events  []realtime.Event
 	ended   bool
+	// general is the conversation the harness chats in on a server with
+	// channels (setup's "general"); "" on a single room.
+	general string
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -38,7 +41,11 @@ func connect(t testing.TB, cfg realtime.Config, email, password string) *client 
 	if err != nil {
 		t.Fatalf("connect as %s: %v", email, err)
 	}
-	return watch(t, s)
+	c := watch(t, s)
+	if s.Permissions().Channels {
+		c.waitFor(10*time.Second, "the general channel", func(c *client) bool { return c.general != "" })
+	}
+	return c
 }
 
 func watch(t testing.TB, s *realtime.Session) *client {
@@ -48,6 +55,16 @@ func watch(t testing.TB, s *realtime.Session) *client {
 		for batch := range s.Events() {
 			c.mu.Lock()
 			c.events = append(c.events, batch...)
+			for _, ev := range batch {
+				if ch, ok := ev.(realtime.ChannelsChanged); ok && c.general == "" {
+					for _, x := range ch.Channels {
+						if x.Name == "general" {
+							c.general = x.ID
+							_ = s.OpenChannel(x.ID)
+						}
+					}
+				}
+			}
 			c.tl.Apply(batch)
 			c.changed.Broadcast()
 			c.mu.Unlock()
@@ -118,7 +135,10 @@ func (c *client) state() (realtime.StateChanged, bool) {
 
 // send types a message the way the UI does: shown pending, then sent.
 func (c *client) send(text string) realtime.Message {
-	m := c.s.Send(text)
+	c.mu.Lock()
+	general := c.general
+	c.mu.Unlock()
+	m := c.s.SendIn(general, text)
 	c.mu.Lock()
 	c.tl.AddPending(m)
 	c.mu.Unlock()

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"directuschat/conversations"
+	"directuschat/mention"
 	"directuschat/realtime"
 	"directuschat/timeline"
 )
@@ -47,8 +48,8 @@ type channelsView struct {
 	menuBtn     *widget.Button
 	headerBox   *fyne.Container
 	marked      time.Time // the read marker asked for last in the open conversation
-	notMembers  bool      // the open conversation is one the user is not a member of (left elsewhere)
 	sidebarShow bool      // on a narrow window: the sidebar is shown instead of the conversation
+	narrow      bool      // the layout is the narrow one
 }
 
 // channelsOn reports whether the chat shows conversations.
@@ -238,6 +239,7 @@ func (c *chatView) switchTo(id string) {
 			c.firstUnread = c.firstUnreadAfter(id)
 		}
 		c.composer.SetText(cv.drafts[id])
+		c.picker.Reset()
 		c.data.notify()
 		c.list.ScrollToBottom()
 		c.followBottom()
@@ -388,10 +390,19 @@ func (c *chatView) layoutChannels() {
 // narrowWidth is the window width below which the sidebar folds away.
 const narrowWidth = 620
 
+// relayoutIfNarrowChanged switches between the wide and the narrow layout
+// when the window crosses narrowWidth.
+func (c *chatView) relayoutIfNarrowChanged() {
+	if c.channelsOn() && (c.host.win.Canvas().Size().Width < narrowWidth) != c.ch.narrow {
+		c.host.dispatch(c.layoutChannels)
+	}
+}
+
 func (c *chatView) channelsLayout() fyne.CanvasObject {
 	cv := &c.ch
 	conv := container.NewBorder(container.NewVBox(cv.headerBox, widget.NewSeparator()), nil, nil, nil, c.conversation)
-	if c.host.win.Canvas().Size().Width < narrowWidth {
+	cv.narrow = c.host.win.Canvas().Size().Width < narrowWidth
+	if cv.narrow {
 		toggle := widget.NewButtonWithIcon("", theme.MenuIcon(), func() {
 			cv.sidebarShow = !cv.sidebarShow
 			c.layoutChannels()
@@ -644,6 +655,36 @@ func (r *sidebarRow) show(row conversations.Row, open bool) {
 		r.badge.SetText(fmt.Sprintf("@%d", row.Mentions))
 		r.badge.Show()
 	}
+}
+
+// personName is a person's name for a mention, if known.
+func (cv *channelsView) personName(id string) (string, bool) {
+	if cv.model == nil || !cv.model.Known(id) {
+		return "", false
+	}
+	return cv.model.PersonName(id), true
+}
+
+// mentionPeople are the people the @ picker offers: the open
+// conversation's members (everyone, until they are read), not the user.
+func (c *chatView) mentionPeople() []mention.Person {
+	if !c.channelsOn() {
+		return nil
+	}
+	me := c.session.User().ID
+	ids := c.ch.members[c.ch.open]
+	if len(ids) == 0 {
+		for _, p := range c.ch.model.People() {
+			ids = append(ids, p.ID)
+		}
+	}
+	out := make([]mention.Person, 0, len(ids))
+	for _, id := range ids {
+		if id != me && c.ch.model.Known(id) {
+			out = append(out, mention.Person{ID: id, Name: c.ch.model.PersonName(id)})
+		}
+	}
+	return out
 }
 
 // shortcut handles the conversation shortcuts: Ctrl+K (Cmd+K on macOS)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"directuschat/mention"
 	"directuschat/realtime"
 	"directuschat/store"
 	"directuschat/timeline"
@@ -66,6 +67,7 @@ type chatView struct {
 	body         *fyne.Container   // the conversation, or the sidebar beside it
 	conversation fyne.CanvasObject // the history, the composer and the status line
 	ch           channelsView
+	picker       *mentionPicker // the composer's @ picker (people of the open conversation)
 	heights      *rowHeights
 	// expanded are the long messages the user unfolded ("Show more").
 	expanded map[string]bool
@@ -110,7 +112,10 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 		c.composer.hint,
 		statusBar,
 	)
-	watch := &widthWatch{onWidth: func() { c.list.Refresh() }}
+	watch := &widthWatch{onWidth: func() {
+		c.list.Refresh()
+		c.relayoutIfNarrowChanged()
+	}}
 	about := widget.NewButtonWithIcon("", theme.InfoIcon(), host.about)
 	about.Importance = widget.LowImportance
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(about, logout), who)
@@ -118,6 +123,8 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	c.body = container.NewStack(c.conversation)
 	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, c.body)
 	c.composer.onShortcut = c.shortcut
+	c.picker = newMentionPicker(host.win.Canvas(), &c.composer.Entry, c.mentionPeople)
+	c.composer.picker = c.picker
 	c.setState(realtime.StateChanged{State: realtime.StateOnline})
 	return c
 }
@@ -136,6 +143,10 @@ func displayName(u realtime.User) string {
 func (c *chatView) send(text string) {
 	c.firstUnread = "" // replying: the divider has done its job
 	var m realtime.Message
+	if c.picker != nil {
+		text = mention.Encode(text, c.picker.Picked())
+		c.picker.Reset()
+	}
 	if c.channelsOn() {
 		if c.ch.open == "" {
 			c.status.SetText("Pick a conversation first.")
@@ -553,14 +564,24 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	if e.Edited() {
 		meta += " (edited)"
 	}
-	text, fold := displayText(e.Text, c.expanded[e.ID])
+	shown := e.Text
+	mentionsMe := false
+	if c.channelsOn() {
+		shown = mention.Display(e.Text, c.ch.personName)
+		if me := c.session.User().ID; e.AuthorID != me && mention.Mentions(e.Text, me) {
+			mentionsMe = true
+			meta += " · mentions you"
+		}
+	}
+	text, fold := displayText(shown, c.expanded[e.ID])
 	rc := rowContent{
-		author:  nameOf(e.Message),
-		meta:    meta,
-		failed:  e.Status == timeline.Failed || notSaved,
-		text:    text,
-		fold:    fold,
-		divider: e.ID == c.firstUnread,
+		mentionsMe: mentionsMe,
+		author:     nameOf(e.Message),
+		meta:       meta,
+		failed:     e.Status == timeline.Failed || notSaved,
+		text:       text,
+		fold:       fold,
+		divider:    e.ID == c.firstUnread,
 	}
 	if fold == foldCapped {
 		rc.total = utf8.RuneCountInString(e.Text)

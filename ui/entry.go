@@ -24,6 +24,8 @@ type composer struct {
 	// onShortcut gets the window's shortcuts first (the canvas does not
 	// see them while the entry has focus); it reports whether it used one.
 	onShortcut func(fyne.Shortcut) bool
+	// picker is the @ picker: it sees text changes and may take keys.
+	picker *mentionPicker
 }
 
 func newComposer(onSend func(string)) *composer {
@@ -33,7 +35,12 @@ func newComposer(onSend func(string)) *composer {
 	c.SetPlaceHolder("Write a message… (Enter sends, Shift+Enter adds a line)")
 	c.hint.Wrapping = fyne.TextWrapWord
 	c.hint.Hide()
-	c.OnChanged = func(string) { c.updateHint() }
+	c.OnChanged = func(string) {
+		c.updateHint()
+		if c.picker != nil {
+			c.picker.Changed()
+		}
+	}
 	c.ExtendBaseWidget(c)
 	return c
 }
@@ -57,6 +64,9 @@ func (c *composer) KeyUp(k *fyne.KeyEvent) {
 // TypedKey sends on Enter; with Shift held the entry inserts a newline
 // (it has no OnSubmitted, so it never submits by itself).
 func (c *composer) TypedKey(k *fyne.KeyEvent) {
+	if c.picker != nil && c.picker.Key(k) {
+		return
+	}
 	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift {
 		c.send()
 		return

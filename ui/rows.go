@@ -63,6 +63,7 @@ type rowContent struct {
 	fold            foldState // how
 	total           int       // characters in the whole message, for "Copy all"
 	failed, divider bool
+	mentionsMe      bool // the message mentions the user: the author line is highlighted
 }
 
 // newRow makes an empty row for widget.List.
@@ -115,8 +116,9 @@ func (r *messageRow) show(c rowContent) {
 	}
 	old := r.shown
 	r.shown = c
-	if c.author != old.author {
+	if c.author != old.author || c.mentionsMe != old.mentionsMe {
 		p.author.Text = c.author
+		p.author.Color = r.authorColor()
 		p.author.Refresh()
 	}
 	if c.meta != old.meta || c.failed != old.failed {
@@ -232,6 +234,13 @@ func thousands(n int) string {
 }
 
 // metaColor is the colour of the time (or of "not sent").
+func (r *messageRow) authorColor() color.Color {
+	if r.shown.mentionsMe {
+		return theme.Color(theme.ColorNamePrimary)
+	}
+	return theme.Color(theme.ColorNameForeground)
+}
+
 func (r *messageRow) metaColor() color.Color {
 	if r.shown.failed {
 		return theme.Color(theme.ColorNameError)
@@ -244,7 +253,7 @@ func (r *messageRow) metaColor() color.Color {
 // dark, and show skips rows whose content is unchanged.
 func (r *messageRow) Refresh() {
 	if p := r.parts; p != nil {
-		if fg := theme.Color(theme.ColorNameForeground); p.author.Color != fg {
+		if fg := r.authorColor(); p.author.Color != fg {
 			p.author.Color = fg
 			p.author.Refresh()
 		}

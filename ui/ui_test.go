@@ -72,6 +72,9 @@ func signIn(t *testing.T, u *App, th *uiThread, email, password string) {
 	if u.chat == nil {
 		t.Fatalf("sign-in failed: %s", l.status.Text)
 	}
+	if u.chat.session.Permissions().Channels {
+		th.until(t, 10*time.Second, "the open conversation", func() bool { return u.chat.ch.open != "" })
+	}
 }
 
 func pressEnter(c *composer) { c.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) }
@@ -219,10 +222,11 @@ func TestNewestMessageFullyInViewAfterSignInWithLongMessages(t *testing.T) {
 func sendAsAndWait(t *testing.T, env *devservertest.Env, i int, texts []string) {
 	t.Helper()
 	s := connectAs(t, env, i)
+	general := generalOf(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, text := range texts {
-		s.Send(text)
+		s.SendIn(general, text)
 	}
 	for delivered := 0; delivered < len(texts); {
 		select {
@@ -321,15 +325,51 @@ func TestScrollingToTopLoadsOlderPageWithoutJumping(t *testing.T) {
 }
 
 // otherClient signs in demo user i from a second, headless client whose
-// events are drained; it is closed when the test ends.
-func otherClient(t *testing.T, env *devservertest.Env, i int) *realtime.Session {
+// events are drained; it writes into setup's general channel.
+func otherClient(t *testing.T, env *devservertest.Env, i int) *peer {
 	t.Helper()
 	s := connectAs(t, env, i)
+	p := &peer{s: s, general: generalOf(t, s)}
 	go func() {
 		for range s.Events() {
 		}
 	}()
-	return s
+	return p
+}
+
+// peer is another user's headless client.
+type peer struct {
+	s       *realtime.Session
+	general string
+}
+
+// Send writes text into the general channel (or the single room).
+func (p *peer) Send(text string) realtime.Message { return p.s.SendIn(p.general, text) }
+
+// generalOf reads a fresh session's events until it knows setup's general
+// channel; "" on a server without channels.
+func generalOf(t *testing.T, s *realtime.Session) string {
+	t.Helper()
+	if !s.Permissions().Channels {
+		return ""
+	}
+	deadline := time.After(10 * time.Second)
+	for {
+		select {
+		case batch := <-s.Events():
+			for _, ev := range batch {
+				if ch, ok := ev.(realtime.ChannelsChanged); ok {
+					for _, c := range ch.Channels {
+						if c.Name == "general" {
+							return c.ID
+						}
+					}
+				}
+			}
+		case <-deadline:
+			t.Fatal("no general channel in 10 s")
+		}
+	}
 }
 
 // connectAs signs in demo user i from a second, headless client, closed

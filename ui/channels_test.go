@@ -1,0 +1,136 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"directuschat/conversations"
+	"directuschat/devserver/devservertest"
+)
+
+// rowNamed is the sidebar row of a conversation.
+func rowNamed(c *chatView, label string) (conversations.Row, bool) {
+	for _, r := range c.ch.rows {
+		if !r.Header && r.Label == label {
+			return r, true
+		}
+	}
+	return conversations.Row{}, false
+}
+
+func TestSidebarListsConversationsAndSwitchingKeepsEachDraft(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	u.Window().Resize(fyne.NewSize(1000, 700))
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "general and random in the sidebar", func() bool {
+		_, g := rowNamed(c, "general")
+		_, r := rowNamed(c, "random")
+		return g && r
+	})
+	general, _ := rowNamed(c, "general")
+	random, _ := rowNamed(c, "random")
+	if c.ch.open != general.ID {
+		t.Fatalf("opened %q first, want general", c.ch.open)
+	}
+	if !strings.Contains(c.ch.title.Text, "general") {
+		t.Errorf("header %q, want the channel's name", c.ch.title.Text)
+	}
+
+	// A message in random, then a draft in general.
+	kevin := otherClient(t, env, 1)
+	inRandom := "only in random " + time.Now().Format(time.RFC3339Nano)
+	kevin.s.SendIn(random.ID, inRandom)
+	c.composer.SetText("half-typed in general")
+
+	c.switchTo(random.ID)
+	if c.composer.Text != "" {
+		t.Errorf("composer in random = %q, want empty (general's draft stays with general)", c.composer.Text)
+	}
+	th.until(t, 10*time.Second, "random's messages", func() bool { return hasText(c, inRandom) })
+	for i := 0; i < c.tl.Len(); i++ {
+		if ch := c.tl.At(i).Channel; ch != random.ID {
+			t.Fatalf("row %d of random belongs to conversation %q", i, ch)
+		}
+	}
+
+	// Ctrl+Up goes back to the conversation above: general, with its draft.
+	c.composer.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyUp, Modifier: fyne.KeyModifierControl})
+	if c.ch.open != general.ID {
+		t.Fatalf("Ctrl+Up opened %q, want general", c.ch.open)
+	}
+	if c.composer.Text != "half-typed in general" {
+		t.Errorf("general's draft = %q after coming back", c.composer.Text)
+	}
+	if hasText(c, inRandom) {
+		t.Error("random's message shows in general")
+	}
+}
+
+func hasText(c *chatView, text string) bool {
+	for i := 0; i < c.tl.Len(); i++ {
+		if c.tl.At(i).Text == text {
+			return true
+		}
+	}
+	return false
+}
+
+func TestUnreadElsewhereShowsInSidebarAndTitleAndClearsOnVisit(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	u.Window().Resize(fyne.NewSize(1000, 700))
+	start := time.Now()
+	signIn(t, u, th, env.Users[2].Email, env.Users[2].Password)
+	t.Logf("signed in after %v", time.Since(start).Round(time.Millisecond))
+	c := u.chat
+	focus(u.fyne, true)
+	th.until(t, 10*time.Second, "random in the sidebar", func() bool { _, ok := rowNamed(c, "random"); return ok })
+	random, _ := rowNamed(c, "random")
+	// Whatever was unread in random before this test is read first.
+	c.switchTo(random.ID)
+	th.until(t, 10*time.Second, "random read", func() bool { r, _ := rowNamed(c, "random"); return r.Unread == 0 })
+	general, _ := rowNamed(c, "general")
+	c.switchTo(general.ID)
+
+	kevin := otherClient(t, env, 1)
+	for _, text := range []string{"one", "two"} {
+		kevin.s.SendIn(random.ID, text+" "+time.Now().Format(time.RFC3339Nano))
+	}
+	sent := time.Now()
+	th.until(t, 10*time.Second, "2 unread in random", func() bool { r, _ := rowNamed(c, "random"); return r.Unread == 2 })
+	t.Logf("2 unread shown %v after sending", time.Since(sent).Round(time.Millisecond))
+	if !strings.HasPrefix(u.Window().Title(), "(2) ") {
+		t.Errorf("title %q, want the unread count", u.Window().Title())
+	}
+
+	c.switchTo(random.ID)
+	th.until(t, 10*time.Second, "random read on visiting it", func() bool { r, _ := rowNamed(c, "random"); return r.Unread == 0 })
+	th.until(t, 5*time.Second, "the title without a count", func() bool { return !strings.HasPrefix(u.Window().Title(), "(") })
+}
+
+func TestNarrowWindowFoldsTheSidebarAway(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL) // 480 wide
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "conversations", func() bool { return c.channelsOn() })
+	c.layoutChannels()
+	if _, split := c.body.Objects[0].(*container.Split); split {
+		t.Fatal("a 480-pixel window shows the sidebar beside the conversation")
+	}
+	u.Window().Resize(fyne.NewSize(1000, 700))
+	c.layoutChannels()
+	if _, split := c.body.Objects[0].(*container.Split); !split {
+		t.Fatal("a 1000-pixel window has no sidebar")
+	}
+	if !c.ch.sidebar.Visible() || c.ch.sidebar.Size().Width < 150 {
+		t.Fatalf("sidebar visible %v, %v wide", c.ch.sidebar.Visible(), c.ch.sidebar.Size().Width)
+	}
+}

@@ -1,3 +1,0 @@
-package ui
-
-func (c *chatView) showSwitcher() {}
