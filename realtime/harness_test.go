@@ -26,6 +26,7 @@ type client struct {
 	// general is the conversation the harness chats in on a server with
 	// channels (setup's "general"); "" on a single room.
 	general string
+	member  bool // the user is a member of general (the harness joins it, as a user would)
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -43,7 +44,7 @@ func connect(t testing.TB, cfg realtime.Config, email, password string) *client 
 	}
 	c := watch(t, s)
 	if s.Permissions().Channels {
-		c.waitFor(10*time.Second, "the general channel", func(c *client) bool { return c.general != "" })
+		c.waitFor(10*time.Second, "the general channel, joined", func(c *client) bool { return c.general != "" && c.member })
 	}
 	return c
 }
@@ -56,12 +57,22 @@ func watch(t testing.TB, s *realtime.Session) *client {
 			c.mu.Lock()
 			c.events = append(c.events, batch...)
 			for _, ev := range batch {
-				if ch, ok := ev.(realtime.ChannelsChanged); ok && c.general == "" {
-					for _, x := range ch.Channels {
-						if x.Name == "general" {
+				switch ev := ev.(type) {
+				case realtime.ChannelsChanged:
+					for _, x := range ev.Channels {
+						if x.Name == "general" && c.general == "" {
 							c.general = x.ID
 							_ = s.OpenChannel(x.ID)
 						}
+					}
+				case realtime.MembershipsChanged:
+					for _, m := range ev.Memberships {
+						if m.Channel == c.general {
+							c.member = true
+						}
+					}
+					if ev.Full && !c.member && c.general != "" {
+						_ = s.Join(c.general) // an admin is no member of general until joining
 					}
 				}
 			}

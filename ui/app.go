@@ -96,7 +96,9 @@ func New(a fyne.App, cfg Config) *App {
 	u := &App{fyne: a, cfg: cfg, log: cfg.Logger, frame: time.Second / 60}
 	u.win = a.NewWindow("Directus Chat")
 	u.win.SetIcon(assets.AppIcon)
-	u.win.Resize(fyne.NewSize(480, 640))
+	// Wide enough for the conversations beside the chat (narrower windows
+	// fold the sidebar away); a size the user chose is restored instead.
+	u.win.Resize(fyne.NewSize(900, 640))
 	u.startDesktop()
 	u.showLogin("")
 	u.watchDamage()
