@@ -1,6 +1,7 @@
 package realtime
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -18,7 +19,6 @@ import (
 const (
 	channelsCollection = "channels"
 	membersCollection  = "channel_members"
-	usersCollection    = "directus_users"
 )
 
 // The kinds of conversation.
@@ -150,7 +150,6 @@ func (ActionDone) event()           {}
 var (
 	channelFields = []string{"id", "name", "topic", "kind", "direct_key", "date_created", "user_created"}
 	memberFields  = []string{"id", "channel", "user", "last_read_at", "muted"}
-	peopleFields  = []string{"id", "first_name", "last_name"}
 )
 
 // The filters that scope reads and subscriptions to the signed-in user.
@@ -174,6 +173,8 @@ type channelState struct {
 	markTime *time.Timer
 	open     string // the conversation on screen (its newest page is re-read after a reconnect)
 	people   bool   // the people were read
+	// readingPeople is set while the people are being read.
+	readingPeople bool
 }
 
 func newChannelState() channelState {
@@ -201,6 +202,10 @@ type (
 	}
 	cmdDirect  struct{ user string }
 	cmdMembers struct{ channel string }
+	cmdPeople  struct {
+		people []User
+		err    error
+	}
 )
 
 // OpenChannel says which conversation is on screen and reads its newest
@@ -260,6 +265,8 @@ func (s *Session) handleChannelCommand(c command) bool {
 		s.mute(c.channel, c.muted)
 	case cmdDirect:
 		s.direct(c.user)
+	case cmdPeople:
+		s.gotPeople(c)
 	case cmdMembers:
 		s.request(membersReq(c), readItems(membersCollection, itemsQuery{
 			Fields: []string{"user"}, Filter: where("channel", "_eq", c.channel), Limit: -1}))
@@ -330,7 +337,7 @@ func (s *Session) adoptChannels(res connectResult) {
 	s.events.push(ChannelsChanged{Channels: res.channels, Full: true})
 	s.events.push(MembershipsChanged{Memberships: slices.Collect(maps.Values(s.ch.mine)), Full: true})
 	if !s.ch.people {
-		s.request(peopleReq{}, readItems(usersCollection, itemsQuery{Fields: peopleFields, Limit: -1}))
+		s.readPeople()
 	}
 	s.fetchUnknownChannels()
 	s.countUnread(nil)
@@ -522,7 +529,10 @@ func (s *Session) countUnread(channels []string) {
 		each = append(each, f)
 	}
 	base := and(or(each...), where("user_created", "_neq", me))
-	q := itemsQuery{Aggregate: map[string][]string{"count": {"id"}}, GroupBy: []string{"channel"}, Filter: base, Limit: -1}
+	// countDistinct, not count: the read rule on messages follows the
+	// channel's members (one-to-many), and Directus's join repeats each
+	// message once per member in a plain count (seen on 11.17.4).
+	q := itemsQuery{Aggregate: map[string][]string{"countDistinct": {"id"}}, GroupBy: []string{"channel"}, Filter: base, Limit: -1}
 	s.request(countReq{channels: channels}, readItems(s.cfg.Collection, q))
 	q.Filter = and(base, where("text", "_contains", MentionToken(me)))
 	s.request(countReq{channels: channels, mentions: true}, readItems(s.cfg.Collection, q))
@@ -844,25 +854,32 @@ func (membersReq) timedOut(*Session) {}
 func (membersReq) lost(*Session)     {}
 func (membersReq) offline(*Session)  {}
 
-// peopleReq reads the people the user can write to.
-type peopleReq struct{}
-
-func (peopleReq) answered(s *Session, f *frame, err error) {
-	if err != nil {
-		s.log.Warn("realtime: could not read people", "err", err)
+// readPeople reads the people the user can write to, over REST, off the
+// loop; the answer comes back as a command.
+func (s *Session) readPeople() {
+	if s.ch.readingPeople {
 		return
 	}
-	var people []User
-	if err := json.Unmarshal(f.Data, &people); err != nil {
-		s.log.Warn("realtime: unreadable people", "err", err)
+	s.ch.readingPeople = true
+	access := s.tokens.Access
+	go func() {
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.RequestTimeout)
+		defer cancel()
+		people, err := s.rest.People(ctx, access)
+		s.cmds.push(cmdPeople{people, err})
+	}()
+}
+
+// gotPeople takes the answer of readPeople.
+func (s *Session) gotPeople(c cmdPeople) {
+	s.ch.readingPeople = false
+	if c.err != nil {
+		s.log.Warn("realtime: could not read people", "err", c.err)
 		return
 	}
 	s.ch.people = true
-	s.events.push(PeopleLoaded{People: people})
+	s.events.push(PeopleLoaded{People: c.people})
 }
-func (peopleReq) timedOut(*Session) {}
-func (peopleReq) lost(*Session)     {}
-func (peopleReq) offline(*Session)  {}
 
 // wireChannel and wireMembership are the items as Directus sends them.
 type wireChannel struct {
@@ -958,12 +975,12 @@ func decodeMemberships(data json.RawMessage) ([]Membership, error) {
 	return out, nil
 }
 
-// decodeCounts parses a grouped count: [{"channel": id, "count": {"id": n}}]
+// decodeCounts parses a grouped count: [{"channel": id, "countDistinct": {"id": n}}]
 // (n a number or a string, by database).
 func decodeCounts(data json.RawMessage) (map[string]int, error) {
 	var rows []struct {
 		Channel json.RawMessage `json:"channel"`
-		Count   json.RawMessage `json:"count"`
+		Count   json.RawMessage `json:"countDistinct"`
 	}
 	if err := json.Unmarshal(data, &rows); err != nil {
 		return nil, fmt.Errorf("decode counts: %w", err)

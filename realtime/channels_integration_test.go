@@ -205,3 +205,50 @@ func TestDirectConversationIsOneForTwoPeople(t *testing.T) {
 	g.s.OpenChannel(first.Channel)
 	g.waitFor(10*time.Second, "Ada's direct message at Grace", func(c *client) bool { return c.count(text) == 1 })
 }
+
+func TestSignInCountsUnreadPerConversationAndReadsPeople(t *testing.T) {
+	env := channelsEnv(t)
+	ada, kevin := env.Users[0], env.Users[1]
+	k := connect(t, realtime.Config{Server: env.URL}, kevin.Email, kevin.Password)
+	k.mu.Lock()
+	random, ok := k.named("random")
+	k.mu.Unlock()
+	if !ok {
+		t.Fatal("no random channel")
+	}
+	// Ada has read random up to Kevin's first message (a session of hers
+	// marks it)...
+	before := connect(t, realtime.Config{Server: env.URL}, ada.Email, ada.Password)
+	first := unique("read this")
+	k.sendTo(random.ID, first)
+	before.waitFor(10*time.Second, "Kevin's first message", func(c *client) bool { return c.count(first) == 1 })
+	before.mu.Lock()
+	seen, _ := before.entry(first)
+	before.mu.Unlock()
+	before.s.MarkRead(random.ID, seen.Created)
+	before.waitFor(5*time.Second, "random read", func(c *client) bool { u, _ := c.unread(); return u != nil && u[random.ID] == 0 })
+	before.s.Close() // writes the marker first
+	// ...then Kevin writes 2 messages there, one mentioning her.
+	k.sendTo(random.ID, unique("plain"))
+	last := unique("hi " + realtime.MentionToken(before.s.User().ID))
+	k.sendTo(random.ID, last)
+	k.waitFor(10*time.Second, "Kevin's messages stored", func(c *client) bool { e, ok := c.entry(last); return ok && e.Status == 0 })
+
+	a := connect(t, realtime.Config{Server: env.URL}, ada.Email, ada.Password)
+	a.waitFor(10*time.Second, "2 unread and 1 mention in random, counted at sign-in", func(c *client) bool {
+		u, m := c.unread()
+		return u[random.ID] == 2 && m[random.ID] == 1
+	})
+	a.waitFor(10*time.Second, "the people", func(c *client) bool {
+		for _, ev := range c.events {
+			if p, ok := ev.(realtime.PeopleLoaded); ok {
+				for _, u := range p.People {
+					if u.FirstName == kevin.FirstName {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	})
+}

@@ -135,6 +135,18 @@ func (r *REST) Me(ctx context.Context, accessToken string) (User, error) {
 	return out.Data, nil
 }
 
+// People reads the users the signed-in user can see (the WebSocket's items
+// requests do not serve system collections such as directus_users).
+func (r *REST) People(ctx context.Context, accessToken string) ([]User, error) {
+	var out struct {
+		Data []User `json:"data"`
+	}
+	if err := r.do(ctx, http.MethodGet, "/users?fields=id,first_name,last_name&limit=-1", accessToken, nil, &out); err != nil {
+		return nil, fmt.Errorf("read people: %w", err)
+	}
+	return out.Data, nil
+}
+
 func (r *REST) tokens(ctx context.Context, path string, body any) (Tokens, error) {
 	start := time.Now()
 	var out struct {

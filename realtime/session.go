@@ -470,6 +470,7 @@ func (s *Session) handleCommand(c command) {
 	case cmdLogout:
 		s.logout()
 	case cmdClose:
+		s.flushMarks() // a read marker moved just before quitting still counts elsewhere
 		s.shutdown(connClosed, nil)
 	}
 }

@@ -90,15 +90,15 @@ func (c *chatView) startChannels() {
 	cv.sideBox = container.NewBorder(container.NewVBox(browse, newChannel, newDirect, widget.NewSeparator()), nil, nil, nil, cv.sidebar)
 
 	cv.title = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	cv.title.Truncation = fyne.TextTruncateEllipsis
 	cv.topic = widget.NewLabel("")
 	cv.topic.Truncation = fyne.TextTruncateEllipsis
 	cv.membersBtn = widget.NewButtonWithIcon("", theme.AccountIcon(), c.showMembers)
 	cv.membersBtn.Importance = widget.LowImportance
 	cv.menuBtn = widget.NewButtonWithIcon("", theme.MoreVerticalIcon(), c.showChannelMenu)
 	cv.menuBtn.Importance = widget.LowImportance
-	cv.headerBox = container.NewBorder(nil, nil, nil, container.NewHBox(cv.membersBtn, cv.menuBtn),
-		container.NewHBox(cv.title, cv.topic))
+	// The name keeps its width (at most 40 characters); the topic gets
+	// what is left and ends in "…".
+	cv.headerBox = container.NewBorder(nil, nil, cv.title, container.NewHBox(cv.membersBtn, cv.menuBtn), cv.topic)
 	c.layoutChannels()
 }
 
@@ -352,7 +352,7 @@ func (c *chatView) showHeader() {
 	case realtime.ChannelDirect:
 		prefix = "@ "
 	}
-	cv.title.SetText(prefix + oneLine(cv.model.Label(ch), 60))
+	cv.title.SetText(prefix + oneLine(cv.model.Label(ch), 40))
 	cv.topic.SetText(oneLine(ch.Topic, 120))
 	if n := len(cv.members[cv.open]); n > 0 {
 		cv.membersBtn.SetText(fmt.Sprint(n))
