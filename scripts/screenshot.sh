@@ -25,7 +25,7 @@ post() { # token path body
   curl -fsS -o /dev/null -H "Authorization: Bearer $1" -H 'Content-Type: application/json' -d "$3" "$url$2"
 }
 get_id() { # token path -> the first item's id
-  curl -fsS -H "Authorization: Bearer $1" "$url$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])'
+  curl -fsSg -H "Authorization: Bearer $1" "$url$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][0]["id"])'
 }
 me() { curl -fsS -H "Authorization: Bearer $1" "$url/users/me?fields=id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])'; }
 say() { post "$1" /items/messages "{\"channel\":\"$2\",\"text\":$(json "$3")}"; }
