@@ -117,6 +117,8 @@ type cacheFile struct {
 	Version  int             `json:"version"`
 	User     realtime.User   `json:"user"`
 	Messages []cachedMessage `json:"messages"`
+	// Drafts is what was typed and not sent, per conversation.
+	Drafts map[string]string `json:"drafts,omitempty"`
 }
 
 const cacheVersion = 1
@@ -125,10 +127,16 @@ const cacheVersion = 1
 // (which must be in timeline order, oldest first). The file is written
 // beside and renamed over the old one: a crash leaves one or the other.
 func (c *Cache) Save(user realtime.User, msgs []realtime.Message) error {
+	return c.SaveWithDrafts(user, msgs, nil)
+}
+
+// SaveWithDrafts is Save that also keeps the drafts of conversations
+// (conversation id -> text typed and not sent).
+func (c *Cache) SaveWithDrafts(user realtime.User, msgs []realtime.Message, drafts map[string]string) error {
 	if len(msgs) > CacheSize {
 		msgs = msgs[len(msgs)-CacheSize:]
 	}
-	f := cacheFile{Version: cacheVersion, User: user, Messages: make([]cachedMessage, len(msgs))}
+	f := cacheFile{Version: cacheVersion, User: user, Messages: make([]cachedMessage, len(msgs)), Drafts: drafts}
 	for i, m := range msgs {
 		f.Messages[i] = cachedMessage(m)
 	}
@@ -200,6 +208,20 @@ func (c *Cache) Load() (realtime.User, []realtime.Message, error) {
 		}
 	}
 	return f.User, msgs, nil
+}
+
+// Drafts returns the drafts kept by SaveWithDrafts (nil when there are
+// none or the file cannot be read: Load reports why).
+func (c *Cache) Drafts() map[string]string {
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return nil
+	}
+	var f cacheFile
+	if json.Unmarshal(data, &f) != nil || f.Version != cacheVersion {
+		return nil
+	}
+	return f.Drafts
 }
 
 // Delete removes the account's cache file, with any damaged copies set

@@ -54,7 +54,10 @@ type Config struct {
 // store implements it).
 type HistoryCache interface {
 	Load() (realtime.User, []realtime.Message, error)
-	Save(realtime.User, []realtime.Message) error
+	// SaveWithDrafts also keeps what was typed and not sent, per
+	// conversation; Drafts reads it back.
+	SaveWithDrafts(realtime.User, []realtime.Message, map[string]string) error
+	Drafts() map[string]string
 	Delete() error
 }
 
@@ -73,6 +76,9 @@ type App struct {
 	chat  *chatView
 	frame time.Duration
 	desk  desktopState
+	// restoredDrafts are the drafts of a remembered session, read with its
+	// history cache, for the chat about to open.
+	restoredDrafts map[string]string
 }
 
 // New builds the main window showing the login form. Call ShowAndRun on the
@@ -166,6 +172,7 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		host.saveCache = u.saveCache
 	}
 	u.chat = newChatView(host, s, a, remembered)
+	u.chat.ch.drafts, u.restoredDrafts = u.restoredDrafts, nil
 	u.chat.addShortcuts()
 	u.refreshTitle()
 	u.refreshTray()

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -177,10 +178,35 @@ func (ba *benchApp) close() {
 	}
 }
 
-// signIn types the credentials into the login form and taps Sign in. With
-// history, it returns when the newest page was applied (and when);
-// otherwise once the chat view shows and the first events are handled.
+// What signIn waits for once the chat view shows.
+type waitFor int
+
+const (
+	// waitChat: the first events handled (a server without channels, the
+	// scripted stand-in).
+	waitChat waitFor = iota
+	// waitOpen: a server with channels: the conversation the app opens
+	// first (general) is open and its newest page was asked for.
+	waitOpen
+	// waitRows: waitOpen, and the open conversation's rows are shown;
+	// signIn returns when (the first change of the timeline with rows).
+	waitRows
+)
+
+// signIn is signInFor waiting for the newest page (history), or for the
+// first events to be handled.
 func (ba *benchApp) signIn(b *testing.B, email, password string, history bool) (applied time.Time, rows int) {
+	b.Helper()
+	if history {
+		return ba.signInFor(b, email, password, waitRows)
+	}
+	return ba.signInFor(b, email, password, waitChat)
+}
+
+// signInFor types the credentials into the login form and taps Sign in,
+// then waits as w says. With waitRows it returns when the open
+// conversation's first rows were applied (and how many).
+func (ba *benchApp) signInFor(b *testing.B, email, password string, w waitFor) (applied time.Time, rows int) {
 	b.Helper()
 	l := ba.u.login
 	test.Type(l.email, email)
@@ -193,13 +219,20 @@ func (ba *benchApp) signIn(b *testing.B, email, password string, history bool) (
 	}
 	c := ba.u.chat
 	c.tl.OnChange(func() {
-		if applied.IsZero() && c.tl.Len() > 0 {
+		// On a server with channels the rows count once a conversation
+		// is open (before, the timeline may show the subscription's
+		// page of all conversations for a moment).
+		if applied.IsZero() && c.tl.Len() > 0 && (c.ch.open != "" || !c.session.Permissions().Channels) {
 			applied, rows = time.Now(), c.tl.Len()
 		}
 	})
-	if history {
-		ba.th.until(b, time.Minute, "the newest page", func() bool { return !applied.IsZero() })
-	} else {
+	switch w {
+	case waitRows:
+		ba.th.until(b, time.Minute, "the open conversation's newest page", func() bool { return !applied.IsZero() })
+	case waitOpen:
+		ba.th.until(b, time.Minute, "a conversation opened", func() bool { return c.ch.open != "" })
+		ba.th.drainFor(500 * time.Millisecond) // its newest page (the live scenarios start with an empty one)
+	default:
 		ba.th.drainFor(500 * time.Millisecond)
 	}
 	c.data.AddListener(binding.NewDataListener(func() { ba.refreshes = append(ba.refreshes, time.Now()) }))
@@ -239,6 +272,10 @@ func runLatency(b *testing.B, env *bench.Env, n, rate int) bench.Latency {
 	if err != nil {
 		b.Fatal(err)
 	}
+	general, err := bench.ChannelID(ctx, env.URL, graceTok, "general")
+	if err != nil {
+		b.Fatal(err)
+	}
 	bare := func() (*bench.Bare, *[]bench.Received, *sync.Mutex) {
 		c, err := bench.DialBare(ctx, env.URL, graceTok)
 		if err != nil {
@@ -262,8 +299,11 @@ func runLatency(b *testing.B, env *bench.Env, n, rate int) bench.Latency {
 	_, before, beforeMu := bare()
 
 	ba := newBenchApp(b, env.URL)
-	ba.signIn(b, ada.Email, ada.Password, false)
+	ba.signInFor(b, ada.Email, ada.Password, waitOpen)
 	c := ba.u.chat
+	if c.ch.open != general {
+		b.Fatalf("the app opened %q, not general (%s)", c.ch.open, general)
+	}
 
 	_, after, afterMu := bare()
 
@@ -310,7 +350,7 @@ func runLatency(b *testing.B, env *bench.Env, n, rate int) bench.Latency {
 				firstSend = t
 			}
 			lastSend = t
-			if err := sender.Create(id, fmt.Sprintf("latency #%d", i)); err != nil {
+			if err := sender.Create(id, general, fmt.Sprintf("latency #%d", i)); err != nil {
 				senderDone <- err
 				return
 			}
@@ -406,10 +446,17 @@ func runBurst(b *testing.B, env *bench.Env) bench.Burst {
 		}
 	}
 	admin := tokens[2]
+	general, err := bench.ChannelID(ctx, env.URL, admin, "general")
+	if err != nil {
+		b.Fatal(err)
+	}
 
 	ba := newBenchApp(b, env.URL)
-	ba.signIn(b, ada.Email, ada.Password, false)
+	ba.signInFor(b, ada.Email, ada.Password, waitOpen)
 	c := ba.u.chat
+	if c.ch.open != general {
+		b.Fatalf("the app opened %q, not general (%s)", c.ch.open, general)
+	}
 	prefix := "burst " + uuid.NewString()[:8] + " #"
 	base := c.tl.Len()
 
@@ -426,7 +473,7 @@ func runBurst(b *testing.B, env *bench.Env) bench.Burst {
 			time.Sleep(time.Until(from.Add(time.Duration(r) * time.Second / requests)))
 			items := make([]map[string]string, per)
 			for j := range items {
-				items[j] = map[string]string{"text": fmt.Sprintf("%s%04d", prefix, r*per+j)}
+				items[j] = map[string]string{"text": fmt.Sprintf("%s%04d", prefix, r*per+j), "channel": general}
 			}
 			if err := bench.CreateMany(ctx, env.URL, tokens[r%len(tokens)], items); err != nil {
 				errs <- err
@@ -501,7 +548,7 @@ func runBurstScripted(b *testing.B) bench.Burst {
 	defer srv.Close()
 	res := bench.Burst{Source: "scripted", Messages: total, Requests: total, Senders: 1, Load: bench.Loadavg()}
 	ba := newBenchApp(b, srv.URL)
-	ba.signIn(b, "ada@example.com", "chat-demo", false)
+	ba.signInFor(b, "ada@example.com", "chat-demo", waitChat)
 	conn, err := srv.Subscribed(10 * time.Second)
 	if err != nil {
 		b.Fatal(err)
@@ -606,7 +653,7 @@ func runHistoryUI(b *testing.B, env *bench.Env, pageBack int, out string) bench.
 	const signIns = 5
 	for i := range signIns {
 		ba = newBenchApp(b, env.URL)
-		applied, rows := ba.signIn(b, user.Email, user.Password, true)
+		applied, rows := ba.signInFor(b, user.Email, user.Password, waitRows)
 		si := bench.SplitSignIn(ba.tr, ba.connectStart, ba.connectEnd, applied, rows)
 		for _, sp := range ba.th.spans {
 			if !sp.Start.Before(ba.connectEnd) && sp.Start.Before(applied) {
@@ -689,3 +736,287 @@ func runHistoryUI(b *testing.B, env *bench.Env, pageBack int, out string) bench.
 }
 
 func mb(n uint64) float64 { return float64(n) / (1 << 20) }
+
+// BenchmarkTeamChat is scenario 5 (issue #12), the team chat: Ada in 50
+// conversations holding 101,500 messages (bench.DefaultTeam), some unread
+// in each. It times sign-in → the sidebar's unread counts all as expected
+// (three sign-ins; the read markers are put back before each), counts the
+// socket frames the app sends at start with 50 conversations and, for a
+// user in one conversation, with 1; then visits 20 conversations, paging
+// back BENCH_TEAM_PAGE_BACK (5,000) messages in each, timing each first
+// visit (no page kept: the switch → its newest page), and compares the Go
+// heap after one conversation with the heap after all 20. Last it goes back
+// to each while a message came in it: the switch → the kept page shown,
+// and → the server's page with the new message (reconciled).
+func BenchmarkTeamChat(b *testing.B) {
+	env, team := teamEnv(b)
+	pageBack := bench.EnvInt(bench.EnvTeamPageBack, 5000)
+	visits := min(bench.EnvInt(bench.EnvTeamVisits, 20), len(team.Channels))
+	out := os.Getenv(bench.EnvOut)
+	runtime.MemProfileRate = 32 << 10
+	var res bench.TeamChat
+	for range b.N {
+		res = runTeamChat(b, env, team, pageBack, visits, out)
+	}
+	b.ReportMetric(res.SignIns[0].SidebarMS, "first-sidebar-ms")
+	b.ReportMetric(float64(res.SignIns[0].Frames), "start-frames-50")
+	b.ReportMetric(float64(res.Solo.Frames), "start-frames-1")
+	b.ReportMetric(res.RevisitShown.P50, "revisit-shown-p50-ms")
+	b.ReportMetric(res.HeapAll-res.HeapOne, "heap-20-minus-1-MB")
+	if err := bench.WriteJSON(out, "team", res); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// teamEnv is the team-chat Directus: cmd/bench's (BENCH_TEAM names the file
+// describing it), or one this benchmark starts from its cached data
+// directory (filled on first use, about 5 minutes).
+func teamEnv(b *testing.B) (*bench.Env, *bench.Team) {
+	b.Helper()
+	if p := os.Getenv(bench.EnvTeam); p != "" {
+		t, err := bench.ReadTeam(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return bench.External(t.URL), t
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	env, t, err := bench.StartTeam(ctx, bench.DefaultTeam(), os.Stderr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = env.Close() })
+	return env, t
+}
+
+// countsMatch reports whether the sidebar shows every expected unread
+// count. The open conversation may also show none: the app marks what is
+// on screen read.
+func countsMatch(c *chatView, want map[string]int) bool {
+	if !c.channelsOn() {
+		return false
+	}
+	for id, n := range want {
+		if !c.ch.model.Member(id) {
+			return false
+		}
+		got := c.ch.model.Unread(id)
+		if got != n && !(id == c.ch.open && got == 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// teamSignIn signs in through a counting proxy and waits for the sidebar:
+// with want, until its counts match; without, until the user's one
+// conversation (general) is open with its rows.
+func teamSignIn(b *testing.B, px *bench.Proxy, email, password string, want map[string]int, general string) (*benchApp, bench.TeamSignIn) {
+	b.Helper()
+	ba := newBenchApp(b, px.URL())
+	l := ba.u.login
+	test.Type(l.email, email)
+	test.Type(l.password, password)
+	ba.tr.Reset()
+	px.Reset()
+	tap := time.Now()
+	test.Tap(l.signIn)
+	var rowsAt time.Time
+	ba.th.until(b, time.Minute, "the chat view", func() bool { return ba.u.chat != nil || l.status.Text != "" && !l.busy })
+	c := ba.u.chat
+	if c == nil {
+		b.Fatalf("sign-in failed: %s", l.status.Text)
+	}
+	c.tl.OnChange(func() {
+		if rowsAt.IsZero() && c.ch.open != "" && c.tl.Len() > 0 {
+			rowsAt = time.Now()
+		}
+	})
+	if want != nil {
+		ba.th.until(b, time.Minute, "the sidebar's unread counts", func() bool { return countsMatch(c, want) })
+	} else {
+		ba.th.until(b, time.Minute, "general open with its rows", func() bool {
+			return c.channelsOn() && c.ch.model.Member(general) && c.ch.open == general && !rowsAt.IsZero()
+		})
+	}
+	done := time.Now()
+	ba.th.until(b, time.Minute, "the open conversation's rows", func() bool { return !rowsAt.IsZero() })
+	c.data.AddListener(binding.NewDataListener(func() { ba.refreshes = append(ba.refreshes, time.Now()) }))
+	ba.th.drainFor(2 * time.Second)
+	si := bench.TeamSignIn{
+		SidebarMS:  bench.MS(done.Sub(tap)),
+		ConnectMS:  bench.MS(ba.connectEnd.Sub(ba.connectStart)),
+		OpenRowsMS: bench.MS(rowsAt.Sub(tap)),
+		Kinds:      map[string]int{},
+		Requests:   px.Counts().Requests,
+	}
+	if login, ok := ba.tr.Last("/auth/login"); ok {
+		si.AuthOKToSidebarMS = bench.MS(done.Sub(login.End))
+	}
+	for _, r := range c.ch.rows {
+		if !r.Header {
+			si.Conversations++
+		}
+	}
+	si.Unread, _ = c.ch.model.Totals()
+	for _, f := range px.Sent() {
+		if f.Type == "ping" || f.Type == "pong" || f.At.After(done.Add(2*time.Second)) {
+			continue
+		}
+		si.Frames++
+		si.Kinds[strings.TrimSpace(f.Type+" "+f.Action+" "+f.Collection)]++
+	}
+	return ba, si
+}
+
+func runTeamChat(b *testing.B, env *bench.Env, team *bench.Team, pageBack, visits int, out string) bench.TeamChat {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	res := bench.TeamChat{Layout: team.Layout, PageBack: pageBack, Load: bench.Loadavg()}
+	admin, err := bench.Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Stored, err = bench.Count(ctx, env.URL, admin); err != nil {
+		b.Fatal(err)
+	}
+	u, err := url.Parse(env.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	px, err := bench.StartProxy(u.Host)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer px.Close()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	res.HeapBefore = mb(ms.HeapInuse)
+	general := team.Channels[0].ID
+
+	// The user in one conversation, then Ada in all of them, three times.
+	if err := team.Reset(ctx, env); err != nil {
+		b.Fatal(err)
+	}
+	ba, si := teamSignIn(b, px, team.SoloEmail, team.SoloPassword, nil, general)
+	res.Solo = si
+	ba.close()
+	ada := env.Users[0]
+	const signIns = 3
+	for i := range signIns {
+		if err := team.Reset(ctx, env); err != nil {
+			b.Fatal(err)
+		}
+		ba, si = teamSignIn(b, px, ada.Email, ada.Password, team.Expected(), general)
+		res.SignIns = append(res.SignIns, si)
+		if i < signIns-1 {
+			ba.close()
+		}
+	}
+	c := ba.u.chat
+
+	// Visit conversations, paging back in each, as a reader scrolls up.
+	from := time.Now()
+	lastClean := time.Now()
+	pageIn := func() int {
+		for c.tl.Len() < pageBack && c.tl.HasOlder() {
+			// The GL driver cleans Fyne's caches as it paints; the test
+			// driver when a canvas is captured (see BenchmarkHistoryUI).
+			if time.Since(lastClean) > 10*time.Second {
+				ba.u.Window().Canvas().Capture()
+				lastClean = time.Now()
+			}
+			if !c.loadingOlder {
+				ba.th.run(c.list.ScrollToTop)
+				if !c.loadingOlder {
+					b.Fatalf("scrolling to the top did not ask for older messages (%d rows in %s)", c.tl.Len(), c.ch.open)
+				}
+			}
+			n := c.tl.Len()
+			ba.th.until(b, time.Minute, "an older page", func() bool { return c.tl.Len() > n || !c.loadingOlder })
+		}
+		return c.tl.Len()
+	}
+	heap := func(name string) (float64, string) {
+		// Fyne drops renderers and textures unused for FYNE_CACHE (15 s
+		// as the app sets it; cmd/bench passes it): wait that long, let
+		// the test driver clean, then two GCs.
+		ba.th.drainFor(16 * time.Second)
+		ba.u.Window().Canvas().Capture()
+		runtime.GC()
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		profile := ""
+		if out != "" {
+			profile = filepath.Join(out, name)
+			f, err := os.Create(profile)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+				b.Error(err)
+			}
+			f.Close()
+		}
+		return mb(ms.HeapInuse), profile
+	}
+	if c.ch.open != general {
+		b.Fatalf("the app opened %q, not general (%s)", c.ch.open, general)
+	}
+	res.LoadedEach = append(res.LoadedEach, pageIn())
+	res.HeapOne, _ = heap("heap-team-one.pprof")
+	var first []time.Duration
+	for _, ch := range team.Channels[1:visits] {
+		want := min(50, ch.Messages)
+		t0 := time.Now()
+		ba.th.run(func() { c.switchTo(ch.ID) })
+		if c.tl.Len() > 0 {
+			b.Logf("%s showed %d rows at once on its first visit", ch.Name, c.tl.Len())
+		}
+		ba.th.until(b, time.Minute, "the newest page of "+ch.Name, func() bool { return c.tl.Len() >= want })
+		first = append(first, time.Since(t0))
+		res.LoadedEach = append(res.LoadedEach, pageIn())
+	}
+	res.Visited = visits
+	res.FirstVisit = bench.Summarize(first)
+	res.HeapAll, res.ProfileAll = heap("heap-team-all.pprof")
+
+	// Back to each while Kevin wrote in it.
+	kevin := env.Users[1]
+	kevinTok, err := bench.Login(ctx, env.URL, kevin.Email, kevin.Password)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var shown, reconciled []time.Duration
+	for _, ch := range team.Channels[:visits-1] {
+		before := c.ch.model.Unread(ch.ID)
+		text := bench.LivePrefix + uuid.NewString()
+		if err := bench.CreateMany(ctx, env.URL, kevinTok, []map[string]string{{"text": text, "channel": ch.ID}}); err != nil {
+			b.Fatal(err)
+		}
+		ba.th.until(b, time.Minute, "Kevin's message counted in "+ch.Name, func() bool { return c.ch.model.Unread(ch.ID) > before })
+		t0 := time.Now()
+		ba.th.run(func() { c.switchTo(ch.ID) })
+		if c.tl.Len() == 0 {
+			b.Fatalf("%s showed no rows at once on going back to it", ch.Name)
+		}
+		shown = append(shown, time.Since(t0))
+		has := func() bool {
+			for i := c.tl.Len() - 1; i >= max(0, c.tl.Len()-5); i-- {
+				if c.tl.At(i).Text == text {
+					return true
+				}
+			}
+			return false
+		}
+		ba.th.until(b, time.Minute, "the new message in "+ch.Name, has)
+		reconciled = append(reconciled, time.Since(t0))
+	}
+	res.RevisitShown = bench.Summarize(shown)
+	res.RevisitReconcile = bench.Summarize(reconciled)
+	res.UI = ba.th.summary(from, ba.refreshes)
+	runtime.KeepAlive(ba)
+	return res
+}

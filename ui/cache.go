@@ -13,13 +13,13 @@ func (u *App) saveCache() {
 	if u.chat == nil || u.cfg.Cache == nil {
 		return
 	}
-	a, user, msgs, ok := u.chat.cacheContent()
+	a, user, msgs, drafts, ok := u.chat.cacheContent()
 	if !ok {
 		return // a session not remembered leaves no history on disk
 	}
 	cache := u.cfg.Cache(a.server, a.email)
 	u.background(func() {
-		if err := cache.Save(user, msgs); err != nil {
+		if err := cache.SaveWithDrafts(user, msgs, drafts); err != nil {
 			u.log.Warn("history cache not saved", "err", err)
 		}
 	})

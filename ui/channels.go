@@ -50,6 +50,7 @@ type channelsView struct {
 	marked      time.Time // the read marker asked for last in the open conversation
 	sidebarShow bool      // on a narrow window: the sidebar is shown instead of the conversation
 	narrow      bool      // the layout is the narrow one
+	shown       bool      // a conversation has been shown
 }
 
 // channelsOn reports whether the chat shows conversations.
@@ -63,7 +64,9 @@ func (c *chatView) startChannels() {
 	if cv.pages == nil {
 		cv.pages = map[string][]realtime.Message{}
 	}
-	cv.drafts = map[string]string{}
+	if cv.drafts == nil {
+		cv.drafts = map[string]string{} // else: kept by the last run of a remembered session
+	}
 	cv.failed = map[string]realtime.SendStatus{}
 	cv.members = map[string][]string{}
 	cv.sidebar = widget.NewList(
@@ -245,6 +248,14 @@ func (c *chatView) switchTo(id string) {
 		c.followBottom()
 		_ = c.session.OpenChannel(id)
 		_ = c.session.Members(id)
+	}
+	if !cv.shown {
+		// The first conversation shown: a remembered session may have
+		// opened it from its cache already; its draft comes back too.
+		cv.shown = true
+		if c.composer.Text == "" && cv.drafts[id] != "" {
+			c.composer.SetText(cv.drafts[id])
+		}
 	}
 	cv.sidebarShow = false
 	c.layoutChannels()

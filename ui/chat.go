@@ -355,16 +355,30 @@ func (c *chatView) unsent() (all, notSaved int) { return c.tl.Unsent() }
 // cacheContent is what the history cache keeps of this chat: the newest
 // sent messages (at most store.CacheSize), with the user; ok is false for
 // a session not remembered, which leaves no history on disk.
-func (c *chatView) cacheContent() (a account, user realtime.User, msgs []realtime.Message, ok bool) {
+func (c *chatView) cacheContent() (a account, user realtime.User, msgs []realtime.Message, drafts map[string]string, ok bool) {
 	if !c.remembered || c.tl.Len() == 0 {
-		return c.account, realtime.User{}, nil, false
+		return c.account, realtime.User{}, nil, nil, false
+	}
+	if c.channelsOn() {
+		drafts = map[string]string{}
+		for id, text := range c.ch.drafts {
+			if text != "" {
+				drafts[id] = text
+			}
+		}
+		if c.ch.open != "" {
+			drafts[c.ch.open] = c.composer.Text
+			if c.composer.Text == "" {
+				delete(drafts, c.ch.open)
+			}
+		}
 	}
 	for i := max(0, c.tl.Len()-store.CacheSize); i < c.tl.Len(); i++ {
 		if e := c.tl.At(i); e.Status == timeline.Sent {
 			msgs = append(msgs, e.Message)
 		}
 	}
-	return c.account, c.session.User(), msgs, true
+	return c.account, c.session.User(), msgs, drafts, true
 }
 
 // logout signs out on the server (the SignedOut event ends the chat) and

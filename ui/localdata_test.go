@@ -446,3 +446,50 @@ func TestServerEndedSessionDeletesTheCache(t *testing.T) {
 		t.Fatalf("the server ended the session but its text is still readable in %v (notice: %q)", hits, u.login.status.Text)
 	}
 }
+
+// Drafts of conversations come back after a restart of a remembered session.
+func TestDraftsOfConversationsSurviveARestart(t *testing.T) {
+	env := devservertest.Shared(t)
+	dir := t.TempDir()
+	caches, err := store.OpenCacheDir(dir, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := remember.NewWithBackend(newMemKeyring(), keyringTimeout)
+	withCache := func(c *Config) {
+		c.Cache = func(server, email string) HistoryCache { return caches.Cache(server, email) }
+	}
+	first := test.NewTempApp(t)
+	u, th := newDesktopApp(t, first, env.URL, keys, nil, withCache)
+	u.login.remember.SetChecked(true)
+	signIn(t, u, th, env.Users[1].Email, env.Users[1].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "random in the sidebar", func() bool { _, ok := rowNamed(c, "random"); return ok })
+	general, _ := rowNamed(c, "general")
+	random, _ := rowNamed(c, "random")
+	c.composer.SetText("draft for general")
+	c.switchTo(random.ID)
+	c.composer.SetText("draft for random")
+	c.switchTo(general.ID)
+	th.until(t, 10*time.Second, "general's rows", func() bool { return c.tl.Len() > 0 })
+	u.saveCache()
+	u.flushBackground()
+	endSession(t, u, th)
+
+	second := test.NewTempApp(t)
+	p := second.Preferences()
+	p.SetBool(prefRemember, true)
+	p.SetString(prefServer, c.session.Server().String())
+	p.SetString(prefEmail, env.Users[1].Email)
+	u2, th2 := newDesktopApp(t, second, "", keys, nil, withCache)
+	th2.until(t, 20*time.Second, "the remembered chat, online, in general", func() bool {
+		return u2.chat != nil && u2.chat.channelsOn() && u2.chat.ch.open == general.ID
+	})
+	if got := u2.chat.composer.Text; got != "draft for general" {
+		t.Errorf("general's draft after a restart = %q", got)
+	}
+	u2.chat.switchTo(random.ID)
+	if got := u2.chat.composer.Text; got != "draft for random" {
+		t.Errorf("random's draft after a restart = %q", got)
+	}
+}

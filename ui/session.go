@@ -73,7 +73,9 @@ func (u *App) restore() bool {
 			return
 		}
 		r := realtime.Remembered{RefreshToken: sess.RefreshToken}
+		var drafts map[string]string
 		if u.cfg.Cache != nil {
+			drafts = u.cfg.Cache(server, email).Drafts()
 			// Show what the last run saw at once; the server fills in the rest.
 			var err error
 			if r.User, r.Known, err = u.cfg.Cache(server, email).Load(); err != nil {
@@ -82,7 +84,10 @@ func (u *App) restore() bool {
 			}
 		}
 		s, err := u.cfg.Open(cfg, r)
-		u.cfg.Dispatch(func() { v.finish(s, err, a) })
+		u.cfg.Dispatch(func() {
+			u.restoredDrafts = drafts
+			v.finish(s, err, a)
+		})
 	}
 	return true
 }
