@@ -250,6 +250,7 @@ func (s *Session) handleChannelCommand(c command) bool {
 	case cmdOpenChannel:
 		s.ch.open = c.id
 		s.readNewest(c.id)
+		s.pumpOutbox() // messages typed before a conversation was open go to this one
 	case cmdMarkRead:
 		s.markRead(c.channel, c.at)
 	case cmdFlushMarks:
@@ -327,10 +328,11 @@ func (s *Session) adoptChannels(res connectResult) {
 	for _, c := range res.channels {
 		s.ch.channels[c.ID] = c
 	}
+	old := s.ch.mine
 	s.ch.mine = map[string]Membership{}
 	for _, m := range res.members {
-		if local, ok := s.ch.mine[m.Channel]; ok && local.LastRead.After(m.LastRead) {
-			m.LastRead = local.LastRead
+		if local, ok := old[m.Channel]; ok && local.LastRead.After(m.LastRead) {
+			m.LastRead = local.LastRead // moved here, not written yet (flushMarks below)
 		}
 		s.ch.mine[m.Channel] = m
 	}

@@ -152,6 +152,21 @@ func (s *Session) pumpOutbox() {
 		if o.state != outQueued {
 			continue
 		}
+		if s.ch.on && o.msg.Channel == "" {
+			// Typed before the server said it has conversations (a
+			// remembered session without its cache): it goes to the
+			// conversation opened first; until then it waits, and so do
+			// the ones after it, to keep their order.
+			if s.ch.open == "" {
+				return
+			}
+			o.msg.Channel = s.ch.open
+			if s.store != nil {
+				if err := s.store.Put(o.msg); err != nil {
+					s.log.Warn("realtime: could not note a message's conversation in the outbox", "err", err)
+				}
+			}
+		}
 		o.state = outInFlight
 		data := itemData{ID: o.msg.ID, Text: o.msg.Text, Channel: o.msg.Channel}
 		if s.intKeys {

@@ -64,18 +64,30 @@ func (c *client) exactlyOnce(t *testing.T, who string, texts []string) {
 	}
 }
 
-func TestKill9WhileChattingLosesAndDoublesNothing(t *testing.T) {
+func TestKill9WhileChattingInTwoConversationsLosesAndDoublesNothing(t *testing.T) {
 	srv := devservertest.Start(t, devserver.Options{})
 	devservertest.Provision(t, srv)
 	users := provision.DemoUsers()
 	a := connect(t, fastReconnect(srv.URL), users[0].Email, users[0].Password)
 	b := connect(t, fastReconnect(srv.URL), users[1].Email, users[1].Password)
 
+	// Into two conversations, alternately: each has its own order, one outbox
+	// carries both.
+	a.mu.Lock()
+	random, ok := a.named("random")
+	a.mu.Unlock()
+	if !ok {
+		t.Fatal("no random channel")
+	}
 	var all []string
 	say := func(c *client, phase string, n int) {
 		for i := range n {
 			text := fmt.Sprintf("%s %s #%d", phase, c.s.User().FirstName, i)
-			c.send(text)
+			if i%2 == 1 {
+				c.sendTo(random.ID, text)
+			} else {
+				c.send(text)
+			}
 			all = append(all, text)
 		}
 	}

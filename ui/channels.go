@@ -51,6 +51,8 @@ type channelsView struct {
 	sidebarShow bool      // on a narrow window: the sidebar is shown instead of the conversation
 	narrow      bool      // the layout is the narrow one
 	shown       bool      // a conversation has been shown
+	counted     bool      // the server's unread counts arrived
+	divider     time.Time // the read marker of the open conversation when opened, until its line is placed
 }
 
 // channelsOn reports whether the chat shows conversations.
@@ -117,11 +119,18 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 			}
 		}
 		if !c.channelsOn() {
-			// A remembered session shows its cached conversation before the
-			// server says it has channels.
 			for _, ev := range batch {
-				if l, ok := ev.(realtime.Loaded); ok && l.Kind == realtime.LoadCached && len(l.Messages) > 0 && c.ch.open == "" {
-					c.ch.open = l.Messages[len(l.Messages)-1].Channel
+				switch ev := ev.(type) {
+				case realtime.Loaded:
+					// A remembered session shows its cached conversation
+					// before the server says it has channels.
+					if ev.Kind == realtime.LoadCached && len(ev.Messages) > 0 && c.ch.open == "" {
+						c.ch.open = ev.Messages[len(ev.Messages)-1].Channel
+					}
+				case realtime.SendStatus:
+					if ev.State == realtime.SendDelivered {
+						c.ch.local = slices.DeleteFunc(c.ch.local, func(m realtime.Message) bool { return m.ID == ev.ID })
+					}
 				}
 			}
 			return batch
@@ -176,6 +185,7 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 				c.showHeader()
 			}
 		case realtime.UnreadChanged:
+			cv.counted = true
 			c.showCounts()
 		case realtime.ActionDone:
 			c.actionDone(ev)
@@ -215,12 +225,18 @@ func (c *chatView) switchTo(id string) {
 	if id == "" {
 		return
 	}
-	if id != cv.open || c.tl.Len() == 0 {
+	changed := id != cv.open || c.tl.Len() == 0
+	if changed {
 		if cv.open != "" {
 			cv.drafts[cv.open] = c.composer.Text
 			cv.pages[cv.open] = c.newestSent()
 		}
 		cv.open = id
+		for i, m := range cv.local {
+			if m.Channel == "" {
+				cv.local[i].Channel = id // typed before conversations were known: the session sends it here
+			}
+		}
 		cv.marked = time.Time{}
 		c.firstUnread = ""
 		c.expanded = map[string]bool{}
@@ -238,14 +254,26 @@ func (c *chatView) switchTo(id string) {
 				}
 			}
 		}
-		if u := cv.model.Unread(id); u > 0 {
-			c.firstUnread = c.firstUnreadAfter(id)
+		cv.divider = time.Time{}
+		if ms, ok := cv.model.Membership(id); ok && cv.model.Unread(id) > 0 {
+			// The "New messages" line goes above the first message after
+			// the read marker as it was when the conversation was opened
+			// (now, or once the server's page is there: placeDivider).
+			cv.divider = ms.LastRead
+			if cv.divider.IsZero() {
+				cv.divider = time.Unix(1, 0)
+			}
+			c.placeDivider()
 		}
 		c.composer.SetText(cv.drafts[id])
 		c.picker.Reset()
 		c.data.notify()
 		c.list.ScrollToBottom()
 		c.followBottom()
+	}
+	if changed || !cv.shown {
+		// The server's newest page reconciles what is shown (a remembered
+		// session shows its cached page of this conversation before).
 		_ = c.session.OpenChannel(id)
 		_ = c.session.Members(id)
 	}
@@ -264,21 +292,24 @@ func (c *chatView) switchTo(id string) {
 	c.host.win.Canvas().Focus(c.composer)
 }
 
-// firstUnreadAfter is the first message after the read marker in the
-// page shown, for the "New messages" line.
-func (c *chatView) firstUnreadAfter(id string) string {
-	ms, ok := c.ch.model.Membership(id)
-	if !ok {
-		return ""
+// placeDivider puts the "New messages" line above the first message from
+// others after the read marker the open conversation had when it was
+// opened, once that message is loaded.
+func (c *chatView) placeDivider() {
+	cv := &c.ch
+	if cv.divider.IsZero() || c.firstUnread != "" {
+		return
 	}
 	me := c.session.User().ID
 	for i := 0; i < c.tl.Len(); i++ {
 		e := c.tl.At(i)
-		if e.Status == timeline.Sent && e.Created.After(ms.LastRead) && e.AuthorID != me {
-			return e.ID
+		if e.Status == timeline.Sent && e.Created.After(cv.divider) && e.AuthorID != me {
+			c.firstUnread = e.ID
+			cv.divider = time.Time{}
+			c.list.Refresh()
+			return
 		}
 	}
-	return ""
 }
 
 // newestSent is the newest page of the timeline, kept when switching away.
@@ -750,9 +781,10 @@ func (c *chatView) arrivedInChannels(msgs []realtime.Message, atBottom bool) {
 				c.list.Refresh()
 			}
 		}
-		if c.ch.model.Muted(m.Channel) && !strings.Contains(m.Text, realtime.MentionToken(me)) {
+		if c.ch.model.Muted(m.Channel) && !mention.Mentions(m.Text, me) {
 			continue
 		}
+		m.Text = mention.Display(m.Text, c.ch.personName) // names, not ids, in the notification
 		notify = append(notify, m)
 	}
 	if len(notify) > 0 && c.host.notifyMessages != nil {

@@ -8,9 +8,11 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
 
 	"directuschat/conversations"
 	"directuschat/devserver/devservertest"
+	"directuschat/mention"
 )
 
 // rowNamed is the sidebar row of a conversation.
@@ -111,6 +113,10 @@ func TestUnreadElsewhereShowsInSidebarAndTitleAndClearsOnVisit(t *testing.T) {
 	}
 
 	c.switchTo(random.ID)
+	th.until(t, 10*time.Second, "the New messages line above the first unread", func() bool {
+		i := c.tl.Index(c.firstUnread)
+		return i >= 0 && strings.HasPrefix(c.tl.At(i).Text, "one ")
+	})
 	th.until(t, 10*time.Second, "random read on visiting it", func() bool { r, _ := rowNamed(c, "random"); return r.Unread == 0 })
 	th.until(t, 5*time.Second, "the title without a count", func() bool { return !strings.HasPrefix(u.Window().Title(), "(") })
 }
@@ -132,5 +138,43 @@ func TestNarrowWindowFoldsTheSidebarAway(t *testing.T) {
 	}
 	if !c.ch.sidebar.Visible() || c.ch.sidebar.Size().Width < 150 {
 		t.Fatalf("sidebar visible %v, %v wide", c.ch.sidebar.Visible(), c.ch.sidebar.Size().Width)
+	}
+}
+
+func TestMutedConversationNotifiesOnlyMentionsByName(t *testing.T) {
+	env := devservertest.Shared(t)
+	n := &notifications{}
+	u, th := newDesktopApp(t, test.NewTempApp(t), env.URL, nil, n)
+	u.Window().Resize(fyne.NewSize(1000, 700))
+	signIn(t, u, th, env.Users[2].Email, env.Users[2].Password) // Grace
+	c := u.chat
+	th.until(t, 10*time.Second, "random in the sidebar", func() bool { _, ok := rowNamed(c, "random"); return ok })
+	random, _ := rowNamed(c, "random")
+	if err := c.session.SetMuted(random.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	th.until(t, 10*time.Second, "random muted", func() bool { r, _ := rowNamed(c, "random"); return r.Muted })
+	t.Cleanup(func() { _ = c.session.SetMuted(random.ID, false) })
+	focus(u.fyne, false)
+
+	kevin := otherClient(t, env, 1)
+	stamp := time.Now().Format(time.RFC3339Nano)
+	kevin.s.SendIn(random.ID, "plain, muted "+stamp)
+	kevin.s.SendIn(random.ID, "ping "+mention.Token(c.session.User().ID)+" "+stamp)
+	th.until(t, 10*time.Second, "the mention notified", func() bool { return len(n.list()) > 0 })
+	th.until(t, 10*time.Second, "one mention counted", func() bool { return u.desk.mentions == 1 })
+	for _, s := range n.list() {
+		if strings.Contains(s, "plain, muted") {
+			t.Errorf("a muted conversation notified a plain message: %q", s)
+		}
+		if strings.Contains(s, "<@") {
+			t.Errorf("the notification shows the mention's wire form: %q", s)
+		}
+	}
+	if got := n.list(); !strings.Contains(got[0], "@Grace") {
+		t.Errorf("notification %q, want the mention shown as @Grace", got[0])
+	}
+	if !strings.Contains(u.Window().Title(), "@1") {
+		t.Errorf("title %q, want the mention counted apart", u.Window().Title())
 	}
 }

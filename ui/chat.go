@@ -156,7 +156,10 @@ func (c *chatView) send(text string) {
 		c.ch.local = append(c.ch.local, m)
 		c.ch.drafts[c.ch.open] = ""
 	} else {
+		// A single room, or conversations not known yet: then the session
+		// sends it to the conversation opened first (switchTo).
 		m = c.session.Send(text)
+		c.ch.local = append(c.ch.local, m)
 	}
 	c.tl.AddPending(m)
 	c.data.notify()
@@ -185,6 +188,9 @@ func (c *chatView) apply(batch []realtime.Event) {
 	}
 	if hadOldest {
 		c.keepPlace(oldestBefore)
+	}
+	if c.channelsOn() {
+		c.placeDivider()
 	}
 	for _, ev := range batch {
 		switch ev := ev.(type) {

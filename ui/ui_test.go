@@ -293,16 +293,22 @@ func TestScrollingToTopLoadsOlderPageWithoutJumping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	general := generalOf(t, kevin)
 	delivered := 0
 	var last string
 	for i := range 45 {
 		last = fmt.Sprintf("history line %d %d", i, time.Now().UnixNano())
-		kevin.Send(last)
+		kevin.SendIn(general, last)
 	}
 	for delivered < 45 {
 		for _, ev := range <-kevin.Events() {
-			if s, ok := ev.(realtime.SendStatus); ok && s.State == realtime.SendDelivered {
-				delivered++
+			if s, ok := ev.(realtime.SendStatus); ok {
+				switch s.State {
+				case realtime.SendDelivered:
+					delivered++
+				case realtime.SendFailed:
+					t.Fatalf("Kevin's history message not sent: %v", s.Err)
+				}
 			}
 		}
 	}
