@@ -112,3 +112,45 @@ func TestCacheKeepsNewestAndIsDeletedAtLogout(t *testing.T) {
 		t.Fatalf("%d messages left after delete", len(got))
 	}
 }
+
+func TestCacheKeepsConversationsDraftsAndChannels(t *testing.T) {
+	db, err := OpenCacheDir(t.TempDir(), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := db.Cache("http://x", "ada@example.com")
+	msgs := []realtime.Message{{ID: "m1", Text: "hi", Channel: "general-id", Created: time.Now().UTC()}}
+	drafts := map[string]string{"general-id": "half a thought", "random-id": "another"}
+	if err := c.SaveWithDrafts(realtime.User{ID: "u1"}, msgs, drafts); err != nil {
+		t.Fatal(err)
+	}
+	_, got, err := c.Load()
+	if err != nil || len(got) != 1 || got[0].Channel != "general-id" {
+		t.Fatalf("loaded %+v, %v: want the message with its channel", got, err)
+	}
+	if d := c.Drafts(); d["general-id"] != "half a thought" || d["random-id"] != "another" {
+		t.Fatalf("drafts %q", d)
+	}
+	if err := c.Delete(); err != nil {
+		t.Fatal(err)
+	}
+	if d := c.Drafts(); d != nil {
+		t.Fatalf("drafts %q left after delete", d)
+	}
+}
+
+func TestOutboxKeepsEachMessagesConversation(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "state.db"), quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ob := db.Outbox("http://x", "u1")
+	if err := ob.Put(realtime.Message{ID: "a", Text: "to random", Channel: "random-id", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ob.Load()
+	if err != nil || len(got) != 1 || got[0].Channel != "random-id" {
+		t.Fatalf("loaded %+v, %v: want the message with its channel", got, err)
+	}
+}
