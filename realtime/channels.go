@@ -113,6 +113,7 @@ const (
 	ActionLeave
 	ActionMute
 	ActionDirect
+	ActionRename
 )
 
 func (a Action) String() string {
@@ -127,6 +128,8 @@ func (a Action) String() string {
 		return "change notifications"
 	case ActionDirect:
 		return "open the conversation"
+	case ActionRename:
+		return "rename the channel"
 	}
 	return "change the conversation"
 }
@@ -201,6 +204,7 @@ type (
 		muted   bool
 	}
 	cmdDirect  struct{ user string }
+	cmdRename  struct{ channel, name, topic string }
 	cmdMembers struct{ channel string }
 	cmdPeople  struct {
 		people []User
@@ -241,6 +245,12 @@ func (s *Session) SetMuted(channel string, muted bool) error {
 // carries its id.
 func (s *Session) Direct(userID string) error { return s.command(cmdDirect{userID}) }
 
+// Rename changes a channel's name and topic (members may); everyone sees
+// it through ChannelsChanged.
+func (s *Session) Rename(channel, name, topic string) error {
+	return s.command(cmdRename{channel, name, topic})
+}
+
 // Members reads the members of a conversation (ChannelMembersLoaded).
 func (s *Session) Members(channel string) error { return s.command(cmdMembers{channel}) }
 
@@ -266,6 +276,9 @@ func (s *Session) handleChannelCommand(c command) bool {
 		s.mute(c.channel, c.muted)
 	case cmdDirect:
 		s.direct(c.user)
+	case cmdRename:
+		s.request(renameReq{channel: c.channel}, updateOne(channelsCollection, c.channel,
+			map[string]any{"name": c.name, "topic": c.topic}, channelFields))
 	case cmdPeople:
 		s.gotPeople(c)
 	case cmdMembers:
@@ -682,6 +695,33 @@ func (r createChannelReq) answered(s *Session, _ *frame, err error) {
 	default:
 		s.events.push(ActionDone{Action: r.action, Channel: r.channel, Err: err})
 	}
+}
+
+// renameReq changes a channel's name and topic.
+type renameReq struct{ channel string }
+
+func (r renameReq) answered(s *Session, f *frame, err error) {
+	if isCode(err, "RECORD_NOT_UNIQUE") {
+		err = &Error{Kind: KindRejected, Code: "RECORD_NOT_UNIQUE", Msg: "A channel with that name exists (it may be private).", Err: err}
+	}
+	if err == nil {
+		if chs, derr := decodeChannels(f.Data); derr == nil && len(chs) > 0 {
+			for _, c := range chs {
+				s.ch.channels[c.ID] = c
+			}
+			s.events.push(ChannelsChanged{Channels: chs})
+		}
+	}
+	s.events.push(ActionDone{Action: ActionRename, Channel: r.channel, Err: err})
+}
+func (r renameReq) timedOut(s *Session) {
+	s.events.push(ActionDone{Action: ActionRename, Channel: r.channel, Err: errNoAnswer})
+}
+func (r renameReq) lost(s *Session) {
+	s.events.push(ActionDone{Action: ActionRename, Channel: r.channel, Err: errLostBeforeAnswer})
+}
+func (r renameReq) offline(s *Session) {
+	s.events.push(ActionDone{Action: ActionRename, Channel: r.channel, Err: errOffline})
 }
 
 // findDirectReq reads the direct conversation two people already have.

@@ -7,6 +7,7 @@ import (
 
 	"directuschat/devserver/devservertest"
 	"directuschat/realtime"
+	"directuschat/timeline"
 )
 
 // unread returns the last unread and mention counts seen (lock held).
@@ -232,7 +233,7 @@ func TestSignInCountsUnreadPerConversationAndReadsPeople(t *testing.T) {
 	k.sendTo(random.ID, unique("plain"))
 	last := unique("hi " + realtime.MentionToken(before.s.User().ID))
 	k.sendTo(random.ID, last)
-	k.waitFor(10*time.Second, "Kevin's messages stored", func(c *client) bool { e, ok := c.entry(last); return ok && e.Status == 0 })
+	k.waitFor(10*time.Second, "Kevin's messages stored", func(c *client) bool { e, ok := c.entry(last); return ok && e.Status == timeline.Sent })
 
 	a := connect(t, realtime.Config{Server: env.URL}, ada.Email, ada.Password)
 	a.waitFor(10*time.Second, "2 unread and 1 mention in random, counted at sign-in", func(c *client) bool {
@@ -251,4 +252,69 @@ func TestSignInCountsUnreadPerConversationAndReadsPeople(t *testing.T) {
 		}
 		return false
 	})
+}
+
+func TestChannelsMadeRenamedJoinedAndLeftElsewhereShowLive(t *testing.T) {
+	env := channelsEnv(t)
+	ada, kevin, grace := env.Users[0], env.Users[1], env.Users[2]
+	a := connect(t, realtime.Config{Server: env.URL}, ada.Email, ada.Password)
+	k := connect(t, realtime.Config{Server: env.URL}, kevin.Email, kevin.Password)
+	g := connect(t, realtime.Config{Server: env.URL}, grace.Email, grace.Password)
+
+	// Kevin makes a public channel: Ada sees it to browse, without being in it.
+	name := unique("design")
+	k.s.CreateChannel(name, "pixels", realtime.ChannelPublic, nil)
+	a.waitFor(10*time.Second, "Kevin's new channel at Ada", func(c *client) bool { _, ok := c.named(name); return ok })
+	a.mu.Lock()
+	ch, _ := a.named(name)
+	_, mine := a.channels()
+	a.mu.Unlock()
+	if _, member := mine[ch.ID]; member {
+		t.Fatal("Ada is a member of a channel she never joined")
+	}
+
+	// Messages there do not reach Ada until she joins.
+	k.waitFor(10*time.Second, "Kevin in his channel", func(c *client) bool { _, mine := c.channels(); _, ok := mine[ch.ID]; return ok })
+	before := unique("before Ada joined")
+	k.sendTo(ch.ID, before)
+	k.waitFor(10*time.Second, "Kevin's first message stored", func(c *client) bool { e, ok := c.entry(before); return ok && e.Status == timeline.Sent })
+	a.s.Join(ch.ID)
+	a.waitFor(10*time.Second, "Ada joined", func(c *client) bool { _, mine := c.channels(); _, ok := mine[ch.ID]; return ok })
+	after := unique("after Ada joined")
+	k.sendTo(ch.ID, after)
+	a.waitFor(10*time.Second, "the message sent after joining", func(c *client) bool { return c.count(after) == 1 })
+	a.mu.Lock()
+	leaked := a.count(before)
+	a.mu.Unlock()
+	if leaked != 0 {
+		t.Errorf("a message of a channel Ada was not in reached her live")
+	}
+
+	// Renamed by Kevin: Ada's list follows.
+	renamed := name + " (renamed)"
+	k.s.Rename(ch.ID, renamed, "pixels and more")
+	a.waitFor(10*time.Second, "the new name at Ada", func(c *client) bool { _, ok := c.named(renamed); return ok })
+
+	// Ada leaves: nothing more arrives from there, Grace never saw any of it.
+	a.s.Leave(ch.ID)
+	a.waitFor(10*time.Second, "Ada left", func(c *client) bool { _, mine := c.channels(); _, ok := mine[ch.ID]; return !ok })
+	gone := unique("after Ada left")
+	k.sendTo(ch.ID, gone)
+	marker := unique("marker in general")
+	k.send(marker)
+	a.waitFor(10*time.Second, "Kevin's later message in general", func(c *client) bool { return c.count(marker) == 1 })
+	g.waitFor(10*time.Second, "the general marker at Grace", func(c *client) bool { return c.count(marker) == 1 })
+	a.mu.Lock()
+	n := a.count(gone)
+	a.mu.Unlock()
+	if n != 0 {
+		t.Errorf("a message of a channel Ada left reached her")
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, text := range []string{before, after, gone} {
+		if g.count(text) != 0 {
+			t.Errorf("Grace, not a member, got %q", text)
+		}
+	}
 }
