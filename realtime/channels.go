@@ -173,6 +173,11 @@ type channelState struct {
 	mentions map[string]int
 	counted  map[string]bool      // live messages counted since the last count
 	marks    map[string]time.Time // read markers waiting to be written
+	// moves counts read-marker moves made here; moved is, per
+	// conversation, the count at its last move: a count asked for before
+	// it is stale for that conversation.
+	moves    int
+	moved    map[string]int
 	markTime *time.Timer
 	open     string // the conversation on screen (its newest page is re-read after a reconnect)
 	people   bool   // the people were read
@@ -182,7 +187,8 @@ type channelState struct {
 
 func newChannelState() channelState {
 	return channelState{channels: map[string]Channel{}, mine: map[string]Membership{},
-		unread: map[string]int{}, mentions: map[string]int{}, counted: map[string]bool{}, marks: map[string]time.Time{}}
+		unread: map[string]int{}, mentions: map[string]int{}, counted: map[string]bool{}, marks: map[string]time.Time{},
+		moved: map[string]int{}}
 }
 
 // Commands on conversations.
@@ -548,15 +554,16 @@ func (s *Session) countUnread(channels []string) {
 	// channel's members (one-to-many), and Directus's join repeats each
 	// message once per member in a plain count (seen on 11.17.4).
 	q := itemsQuery{Aggregate: map[string][]string{"countDistinct": {"id"}}, GroupBy: []string{"channel"}, Filter: base, Limit: -1}
-	s.request(countReq{channels: channels}, readItems(s.cfg.Collection, q))
+	s.request(countReq{channels: channels, moves: s.ch.moves}, readItems(s.cfg.Collection, q))
 	q.Filter = and(base, where("text", "_contains", MentionToken(me)))
-	s.request(countReq{channels: channels, mentions: true}, readItems(s.cfg.Collection, q))
+	s.request(countReq{channels: channels, mentions: true, moves: s.ch.moves}, readItems(s.cfg.Collection, q))
 }
 
 // countReq is one of the two count queries.
 type countReq struct {
 	channels []string
 	mentions bool
+	moves    int // ch.moves when it was asked
 }
 
 func (r countReq) answered(s *Session, f *frame, err error) {
@@ -574,6 +581,9 @@ func (r countReq) answered(s *Session, f *frame, err error) {
 		tally = s.ch.mentions
 	}
 	for _, ch := range r.channels {
+		if s.ch.moved[ch] > r.moves {
+			continue // read here since it was asked: the count is stale
+		}
 		if _, member := s.ch.mine[ch]; member && counts[ch] > 0 {
 			tally[ch] = counts[ch]
 		} else {
@@ -599,6 +609,8 @@ func (s *Session) markRead(channel string, at time.Time) {
 	m.LastRead = at
 	s.ch.mine[channel] = m
 	s.ch.marks[channel] = at
+	s.ch.moves++
+	s.ch.moved[channel] = s.ch.moves
 	if s.ch.unread[channel] > 0 || s.ch.mentions[channel] > 0 {
 		delete(s.ch.unread, channel)
 		delete(s.ch.mentions, channel)

@@ -167,14 +167,10 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 				cv.failed[ev.ID] = ev
 			}
 			out = append(out, ev)
-		case realtime.MembershipsChanged:
-			if ev.Full && cv.open == "" || cv.open != "" && !cv.model.Member(cv.open) && slices.Contains(ev.Removed, cv.open) {
-				c.openDefault()
-			} else if cv.open != "" {
-				c.showHeader()
-			}
-		case realtime.ChannelsChanged:
-			if cv.open == "" || !cv.model.Member(cv.open) {
+		case realtime.MembershipsChanged, realtime.ChannelsChanged:
+			// Nothing shown yet (or only a remembered session's cached
+			// page), or the open conversation was left elsewhere: open one.
+			if !cv.shown || cv.open == "" || !cv.model.Member(cv.open) {
 				c.openDefault()
 			} else {
 				c.showHeader()
