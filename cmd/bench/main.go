@@ -9,7 +9,10 @@
 //  3. big history (100,000 messages): "auth ok" → newest page applied; Go heap
 //     after paging back through 10,000 messages, with a heap profile;
 //  4. the real app under Xvfb: start → login window, remembered session →
-//     chat, memory (PSS, private) with 10,000 messages loaded, idle CPU.
+//     chat, memory (PSS, private) with 10,000 messages loaded, idle CPU;
+//  5. the team chat (50 conversations, 101,500 messages): sign-in → sidebar
+//     with the right unread counts, socket frames at start with 1 and 50
+//     conversations, switching, Go heap after visiting 20 conversations.
 //
 // Plus micro-benchmarks (timeline Apply, frame decoding) summarised with
 // benchstat. Scenarios 1–3 are Go benchmarks next to the code they drive
@@ -54,7 +57,7 @@ import (
 // benchstatPkg is the pinned benchstat, used when none is installed.
 const benchstatPkg = "golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da"
 
-var allScenarios = []string{"micro", "latency", "burst", "history", "app"}
+var allScenarios = []string{"micro", "latency", "burst", "history", "app", "team"}
 
 // extraScenarios run only when asked for with -only.
 var extraScenarios = []string{"diagnose"}
@@ -220,6 +223,8 @@ type Report struct {
 	Model     *bench.History   `json:"history_model,omitempty"`
 	UI        *bench.History   `json:"history_ui,omitempty"`
 	App       *AppResult       `json:"app,omitempty"`
+	Team      *bench.TeamChat  `json:"team,omitempty"`
+	TeamData  *bench.Populated `json:"team_populated,omitempty"`
 	Diag      *Diag            `json:"diagnose,omitempty"`
 	Micro     string           `json:"micro,omitempty"`     // raw go test -bench output
 	Benchstat string           `json:"benchstat,omitempty"` // its summary
@@ -361,6 +366,11 @@ func measure(ctx context.Context, o options) (*Report, error) {
 			rep.Machine.GL = res.GL
 		}
 	}
+	if o.only["team"] {
+		if err := runTeam(ctx, o, rep, logw); err != nil {
+			rep.fail("team", err)
+		}
+	}
 	if o.only["diagnose"] {
 		rep.load("diagnose (profiled app)")
 		d, err := runDiagnose(ctx, o, hist)
@@ -377,6 +387,36 @@ func measure(ctx context.Context, o options) (*Report, error) {
 		return rep, fmt.Errorf("%d scenario(s) failed", len(rep.Errors))
 	}
 	return rep, nil
+}
+
+// runTeam starts the team-chat Directus and runs scenario 5 against it.
+func runTeam(ctx context.Context, o options, rep *Report, logw io.Writer) error {
+	rep.load("team data")
+	env, team, err := bench.StartTeam(ctx, bench.DefaultTeam(), logw)
+	if err != nil {
+		return fmt.Errorf("start the team-chat directus: %w", err)
+	}
+	defer env.Close()
+	pop := team.Populated
+	rep.TeamData = &pop
+	if rep.Directus == "" {
+		rep.Directus = directusVersion(ctx, env)
+	}
+	file := filepath.Join(o.dir, "team-server.json")
+	if err := bench.WriteTeam(file, team); err != nil {
+		return err
+	}
+	rep.load("team (ui)")
+	var res bench.TeamChat
+	// The UI runs with the memory settings the app's main sets.
+	err = goBench(ctx, o, "./ui", "BenchmarkTeamChat", "team", &res, map[string]string{
+		bench.EnvTeam: file, "FYNE_CACHE": memtune.CacheLifetime, "GOGC": fmt.Sprint(memtune.GCPercent),
+	})
+	if err != nil {
+		return err
+	}
+	rep.Team = &res
+	return nil
 }
 
 // goBench runs one scenario benchmark in its own test process and reads the

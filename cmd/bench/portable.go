@@ -28,6 +28,12 @@ func (r *Report) portable(root, dir string) {
 	if p := r.Populated; p != nil {
 		p.DataDir = relTo(root, p.DataDir)
 	}
+	if p := r.TeamData; p != nil {
+		p.DataDir = relTo(root, p.DataDir)
+	}
+	if t := r.Team; t != nil {
+		t.ProfileAll = inRun(t.ProfileAll)
+	}
 	if d := r.Diag; d != nil {
 		for i := range d.Phases {
 			ph := &d.Phases[i]

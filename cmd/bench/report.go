@@ -170,7 +170,60 @@ func metrics(r *Report) []metric {
 		idle("app.idle", "idle CPU signed in, messages loaded, window focused", a.Idle)
 		idle("app.idle.unfocused", "… another window focused", a.IdleUnfocused)
 	}
+	if t := r.Team; t != nil {
+		team(t, add)
+	}
 	return ms
+}
+
+// team adds the rows of scenario 5.
+func team(t *bench.TeamChat, add func(metric)) {
+	l := t.Layout
+	g := fmt.Sprintf("5. Team chat (%d conversations, %d messages stored: %d × %d and %d × %d) — ui.App, test driver", l.Conversations, t.Stored, l.Big, l.BigSize, l.Conversations-l.Big, l.SmallSize)
+	if len(t.SignIns) > 0 {
+		first := t.SignIns[0]
+		var all []float64
+		for _, s := range t.SignIns {
+			all = append(all, s.SidebarMS)
+		}
+		add(metric{key: "team.sidebar.first", group: g, name: "Sign in tapped → sidebar with every unread count right, first sign-in", value: first.SidebarMS, unit: "ms", target: "< 1 s", ok: yes(first.SidebarMS < 1000),
+			note: fmt.Sprintf("%d conversations, %d unread; realtime.Connect %.0f ms; \"auth ok\" → sidebar %.0f ms; open conversation's first rows at %.0f ms", first.Conversations, first.Unread, first.ConnectMS, first.AuthOKToSidebarMS, first.OpenRowsMS)})
+		add(metric{key: "team.sidebar.median", group: g, name: fmt.Sprintf("… median of %d sign-ins", len(all)), value: median(all), unit: "ms", target: "< 1 s", ok: yes(median(all) < 1000), note: "each: " + joinF(all) + " ms"})
+		add(metric{key: "team.frames.50", group: g, name: fmt.Sprintf("socket frames the app sends at start, %d conversations", first.Conversations), value: float64(first.Frames), note: kinds(first.Kinds) + fmt.Sprintf("; %d HTTP requests", first.Requests)})
+		add(metric{key: "team.frames.1", group: g, name: fmt.Sprintf("… %d conversation", t.Solo.Conversations), value: float64(t.Solo.Frames), target: "same as with 50", ok: yes(t.Solo.Frames == first.Frames),
+			note: kinds(t.Solo.Kinds) + fmt.Sprintf("; %d HTTP requests", t.Solo.Requests)})
+	}
+	add(metric{key: "team.first.p50", group: g, name: "switch to a conversation not opened before → its newest page applied, p50", value: t.FirstVisit.P50, unit: "ms", note: fmt.Sprintf("max %.1f ms, %d switches", t.FirstVisit.Max, t.FirstVisit.N)})
+	add(metric{key: "team.revisit.shown.p50", group: g, name: "switch back to a conversation → its kept newest page shown, p50", value: t.RevisitShown.P50, unit: "ms", target: "< 100 ms", ok: yes(t.RevisitShown.Max < 100), note: fmt.Sprintf("max %.1f ms, %d switches (switchTo on the UI thread; no paint)", t.RevisitShown.Max, t.RevisitShown.N)})
+	add(metric{key: "team.revisit.reconciled.p50", group: g, name: "… → the server's newest page applied (with the message that came meanwhile), p50", value: t.RevisitReconcile.P50, unit: "ms", note: fmt.Sprintf("max %.1f ms", t.RevisitReconcile.Max)})
+	add(metric{key: "team.heap.one", group: g, name: fmt.Sprintf("Go heap in use, one conversation with %d messages paged in", head(t.LoadedEach)), value: t.HeapOne, unit: "MB", note: fmt.Sprintf("%.1f MB before signing in", t.HeapBefore)})
+	add(metric{key: "team.heap.all", group: g, name: fmt.Sprintf("… after visiting %d conversations, paging back in each (%d messages in all)", t.Visited, sum(t.LoadedEach)), value: t.HeapAll, unit: "MB"})
+	add(metric{key: "team.heap.diff", group: g, name: fmt.Sprintf("… %d conversations minus one", t.Visited), value: t.HeapAll - t.HeapOne, unit: "MB", target: "≤ 20 MB", ok: yes(t.HeapAll-t.HeapOne <= 20)})
+	add(metric{key: "team.stretch", group: g, name: "longest UI-thread stretch while switching and paging", value: t.UI.MaxStretch, unit: "ms", target: "≤ 50 ms", ok: yes(t.UI.MaxStretch <= 50)})
+}
+
+func kinds(k map[string]int) string {
+	var parts []string
+	for name, n := range k {
+		parts = append(parts, fmt.Sprintf("%s %d", name, n))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
+}
+
+func head(xs []int) int {
+	if len(xs) == 0 {
+		return 0
+	}
+	return xs[0]
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }
 
 func signInNote(s bench.SignIn) string {
@@ -285,6 +338,14 @@ func renderDoc(r *Report, table, notes, results string) string {
 		}
 		fmt.Fprintf(&b, "- **Big history:** %d messages, %s\n", p.Messages, how)
 	}
+	if r.TeamData != nil {
+		p := r.TeamData
+		how := fmt.Sprintf("filled over REST in bulk requests of %d, which took %s", p.Chunk, p.Took.Round(1e9))
+		if p.Inserted == 0 {
+			how = fmt.Sprintf("from the cached data directory (filling it took %s, bulk requests of %d)", p.Took.Round(1e9), p.Chunk)
+		}
+		fmt.Fprintf(&b, "- **Team chat:** %d messages, %s\n", p.Messages, how)
+	}
 	if len(r.Errors) > 0 {
 		b.WriteString("\n**Failures in this run:**\n\n")
 		for _, e := range r.Errors {
@@ -368,44 +429,78 @@ func renderDoc(r *Report, table, notes, results string) string {
 const methodText = `
 ## How it is measured
 
-1. **Delivery latency** (` + "`ui/app_bench_test.go`" + `, BenchmarkDeliveryLatency). Kevin, on a bare socket in the same
-   process, creates messages at a steady rate over the WebSocket; each send time is kept by id (monotonic
-   clock). Ada is the real ` + "`ui.App`" + ` on Fyne's test driver, signed in through its login form: the session,
-   the pump with its frame pacing, the chat view's apply, the timeline and the list binding are the app's
-   own code. A message counts as applied when the timeline's change listener sees it (after the list's
-   binding was notified). Two bare gorilla/websocket clients (auth + the same subscription, nothing else)
-   time the raw frame before decoding. Directus serves subscribers one after another, each with its own
-   query, so one bare client subscribes before the app and one after; the app's overhead is, per
-   message, its time minus the mean of the two.
-2. **Burst** (BenchmarkBurst). 20 bulk REST requests of 50 messages, one every 50 ms, from three users
-   (Kevin, Grace, the admin), while Ada's app is signed in. SQLite Directus on this machine creates (and
-   publishes) only a few hundred messages a second, so the burst reaches the app over several seconds;
-   BenchmarkBurstScripted therefore also plays 1,000 create events within one second from a stand-in
-   server (` + "`internal/bench/scripted.go`" + `) to the same real app. Every function the app dispatches to the UI
-   thread is timed; stretches are dispatched functions less than 1 ms apart; list refreshes are the list
-   binding's change notifications. The order is checked against the server's (date_created, id).
-3. **Big history** (BenchmarkHistoryModel in ` + "`realtime/history_bench_test.go`" + `, BenchmarkHistoryUI). A
-   Directus with 100,000 messages (kept in ` + "`.devserver/data/bench-history-<version>`" + ` between runs). Sign-in
-   is split with a tracing HTTP transport: "auth ok" is the end of POST /auth/login; "applied" is the
-   first change of the timeline. Five sign-ins in a row, each a new session; the first is what a person
-   waits for after the server has been idle. Then older pages (50 each) until 10,000 more are loaded: the
-   model asks with LoadOlder, the app is scrolled to the top again and again (the list asks itself). Heap
-   after two GCs (` + "`runtime.ReadMemStats`" + ` HeapInuse), profile with MemProfileRate 32 KiB.
-4. **The real app** (` + "`cmd/bench/app.go`" + `). ` + "`go build`" + `, then under ` + "`xvfb-run`" + ` (Mesa llvmpipe) and a D-Bus session
-   with an unlocked gnome-keyring. Window mapping and title changes are read from X events (` + "`xev`" + `), not
-   polled. Sign-in is typed with xdotool, with Remember me ticked; older messages are loaded with the mouse
-   wheel over the list, as a reader does, and counted at a pass-through proxy that reads the server's
-   WebSocket frames. Memory from ` + "`/proc/PID/smaps_rollup`" + ` (private = Private_Clean + Private_Dirty);
-   CPU from ` + "`/proc/PID/stat`" + ` utime+stime. The remembered session is the app started again with the same
-   HOME and keyring, without flags.
+Since issue #12 the server has channels: ` + "`setup`" + ` creates the public channel general (every chat user
+and the demo users are members) and random, and every message belongs to a conversation. The app
+subscribes to the messages of the user's conversations (filter
+` + "`{\"channel\":{\"members\":{\"user\":{\"_eq\":\"$CURRENT_USER\"}}}}`" + `) and to its conversations and
+memberships, opens general first and reads its newest page (` + "`OpenChannel`" + `). The scenarios below run
+in general; the figures of runs before that change measured a single room.
 
-The Fyne test driver does not paint: scenarios 1–3 do not include GL drawing, which the real window does
-on its own thread after each change; scenario 4 includes everything.
+1. **Delivery latency** (` + "`ui/app_bench_test.go`" + `, BenchmarkDeliveryLatency). Kevin, on a bare socket in the same
+   process, creates messages in general at a steady rate over the WebSocket; each send time is kept by id
+   (monotonic clock). Ada is the real ` + "`ui.App`" + ` on Fyne's test driver, signed in through its login form, with
+   general open: the session, the pump with its frame pacing, the chat view's apply, the timeline and the
+   list binding are the app's own code. A message counts as applied when the timeline's change listener
+   sees it (after the list's binding was notified). Two bare gorilla/websocket clients (auth + the same
+   subscription as the app's, with the same filter on the user's conversations, nothing else) time the
+   raw frame before decoding. Directus serves subscribers one after another, each with its own query, so
+   one bare client subscribes before the app and one after; the app's overhead is, per message, its time
+   minus the mean of the two.
+2. **Burst** (BenchmarkBurst). 20 bulk REST requests of 50 messages into general, one every 50 ms, from
+   three users (Kevin, Grace, the admin), while Ada's app is signed in with general open. SQLite Directus
+   on this machine creates (and publishes) only a few hundred messages a second, so the burst reaches the
+   app over several seconds; BenchmarkBurstScripted therefore also plays 1,000 create events within one
+   second from a stand-in server (` + "`internal/bench/scripted.go`" + `, a server without channels) to the same real
+   app. Every function the app dispatches to the UI thread is timed; stretches are dispatched functions
+   less than 1 ms apart; list refreshes are the list binding's change notifications. The order is
+   checked against the server's (date_created, id).
+3. **Big history** (BenchmarkHistoryModel in ` + "`realtime/history_bench_test.go`" + `, BenchmarkHistoryUI). A
+   Directus with 100,000 messages, all in general (kept in ` + "`.devserver/data/bench-general-<n>-<version>`" + `
+   between runs). Sign-in is split with a tracing HTTP transport: "auth ok" is the end of POST /auth/login;
+   "applied" is the first change of the timeline with rows of the open conversation (the subscription's
+   page of the user's conversations brings them; the model also records its own newest page, from
+   ` + "`OpenChannel`" + `, as "own page"). Five sign-ins in a row, each a new session; the first is what a person
+   waits for after the server has been idle. Then older pages (50 each, within general) until 10,000 more
+   are loaded: the model asks with LoadOlder, the app is scrolled to the top again and again (the list
+   asks itself). Heap after two GCs (` + "`runtime.ReadMemStats`" + ` HeapInuse), profile with MemProfileRate 32 KiB.
+4. **The real app** (` + "`cmd/bench/app.go`" + `). ` + "`go build`" + `, then under ` + "`xvfb-run`" + ` (Mesa llvmpipe) and a D-Bus session
+   with an unlocked gnome-keyring, against the big history. Window mapping and title changes are read from
+   X events (` + "`xev`" + `), not polled. Sign-in is typed with xdotool, with Remember me ticked; older messages are
+   loaded with the mouse wheel over the list, as a reader does, and counted at a pass-through proxy that
+   reads the WebSocket frames both ways: only replies to the app's reads of messages and its message
+   subscription count (not its reads of conversations, memberships, people or counts). "Newest page
+   through the socket" is the reply to the app's first read of messages (general's newest page).
+   Memory from ` + "`/proc/PID/smaps_rollup`" + ` (private = Private_Clean + Private_Dirty); CPU from
+   ` + "`/proc/PID/stat`" + ` utime+stime. The remembered session is the app started again with the same HOME and
+   keyring, without flags.
+5. **Team chat** (BenchmarkTeamChat, issue #12). A Directus (` + "`.devserver/data/bench-team-…`" + `) where Ada,
+   Kevin and Grace are members of 50 public channels (general, random, team-03 … team-50): 20 hold
+   5,000 messages, 30 hold 50 (101,500), written by the three in turn at times 37 s apart, the channels
+   taking turns in a seeded random order. Ada's read marker in conversation j leaves its newest
+   1 + 7j mod 23 messages after it; the expected unread count is those not written by Ada. A fourth
+   user is a member of general only. Every sign-in starts from these markers (put back over REST) and
+   the app's messages of earlier runs deleted. ` + "`ui.App`" + ` on the test driver, through the proxy of 4:
+   - sign-in: from tapping Sign in to the first moment, checked after every function run on the UI
+     thread, when the sidebar's unread count of every conversation equals the expected one (the open
+     one may show none: it is on screen). Three sign-ins, each a new session.
+   - frames at start: the socket frames the app sent from the tap until 2 s after the sidebar was
+     right (pings and pongs left out), for Ada (50 conversations) and for the user in one.
+   - switching: Ada visits 20 conversations from the sidebar's code path (` + "`chatView.switchTo`" + `), timing
+     the switch to its newest page applied (a first visit keeps no page), and pages back 5,000 messages
+     in each as BenchmarkHistoryUI does. Then Kevin writes in each over REST; once the app counted it
+     unread, Ada switches back: the switch → the kept page shown (switchTo's own time on the UI thread;
+     the test driver does not paint) and → the server's newest page with Kevin's message applied.
+   - memory: the Go heap in use (two GCs, after waiting out Fyne's 15 s cache and letting the test
+     driver clean it) after paging in general, and after all 20 visits.
+
+The Fyne test driver does not paint: scenarios 1–3 and 5 do not include GL drawing, which the real window
+does on its own thread after each change; scenario 4 includes everything.
 
 ## Reproduce
 
 ` + "```sh" + `
-make bench                                   # all scenarios, writes this file and the raw results (~25 min; first run +5 min to fill the history)
+make bench                                   # all scenarios, writes this file and the raw results (~30 min; the first run +10 min to fill the two histories)
+make bench BENCHFLAGS="-only team -no-write" # the team chat alone (~5 min)
 make bench BENCHFLAGS="-only app -no-write"  # the real app under Xvfb alone (~9 min); memory maps kept beside the screenshots
 go run ./cmd/bench -render .devserver/bench/<time>/report.json   # rewrite this file and the raw results from a run's report
 go run ./cmd/bench -render docs/benchmarks/results.json           # rewrite this file from the raw results (after editing the text)

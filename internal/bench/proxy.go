@@ -15,8 +15,11 @@ import (
 // Proxy is a TCP proxy in front of Directus that reads, without changing
 // anything, the WebSocket frames the server sends to the app: it counts the
 // messages the app was given (the newest page, older pages, live ones), so
-// a run of the real app can say how many messages it had loaded. It is
-// only used where the app's own state cannot be seen (the Xvfb run).
+// a run of the real app can say how many messages it had loaded. It also
+// reads what the app sends (REST requests and socket frames): the uid of a
+// read tells which replies carry messages (on a server with channels the
+// app also reads conversations, memberships, people and counts), and the
+// frames sent at start can be counted.
 type Proxy struct {
 	ln       net.Listener
 	upstream string
@@ -31,6 +34,20 @@ type Proxy struct {
 	pages    []time.Time         // when each items reply with new messages passed
 	ids      map[string]struct{} // distinct messages in inits and items replies
 	changed  chan struct{}
+
+	reads     map[string]bool // uid of every read of messages the app sent
+	subs      map[string]bool // uid of every subscription to the messages
+	sent      []Sent          // frames the app sent
+	requests  int             // HTTP requests the app sent
+	firstRead time.Time       // the first reply to a read of messages since Reset
+}
+
+// Sent is a socket frame the app sent.
+type Sent struct {
+	At         time.Time `json:"-"`
+	Type       string    `json:"type"`
+	Action     string    `json:"action,omitempty"`
+	Collection string    `json:"collection,omitempty"`
 }
 
 // StartProxy listens on a free loopback port and forwards to upstream
@@ -40,7 +57,7 @@ func StartProxy(upstream string) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Proxy{ln: ln, upstream: upstream, changed: make(chan struct{}, 1), ids: map[string]struct{}{}}
+	p := &Proxy{ln: ln, upstream: upstream, changed: make(chan struct{}, 1), ids: map[string]struct{}{}, reads: map[string]bool{}, subs: map[string]bool{}}
 	go p.serve()
 	return p, nil
 }
@@ -58,6 +75,10 @@ type Counts struct {
 	LiveMessages          int
 	LastInit              time.Time
 	Distinct              int // distinct messages in inits and items replies
+	// FirstRead is when the first reply to a read of messages passed (on a
+	// server with channels: the open conversation's newest page).
+	FirstRead time.Time
+	Requests  int // HTTP requests the app sent (REST, and the socket's upgrade)
 }
 
 // Loaded is the number of distinct history messages the app was given
@@ -68,7 +89,14 @@ func (c Counts) Loaded() int { return c.Distinct }
 func (p *Proxy) Counts() Counts {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Counts{p.inits, p.init, p.replies, p.items, p.live, p.lastInit, len(p.ids)}
+	return Counts{p.inits, p.init, p.replies, p.items, p.live, p.lastInit, len(p.ids), p.firstRead, p.requests}
+}
+
+// Sent returns the socket frames the app sent since Reset (pongs too).
+func (p *Proxy) Sent() []Sent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Sent(nil), p.sent...)
 }
 
 // Pages returns when each items reply carrying messages (an older page)
@@ -87,6 +115,7 @@ func (p *Proxy) Reset() {
 	p.mu.Lock()
 	p.init, p.inits, p.items, p.replies, p.live, p.lastInit, p.pages = 0, 0, 0, 0, 0, time.Time{}, nil
 	p.ids = map[string]struct{}{}
+	p.sent, p.requests, p.firstRead = nil, 0, time.Time{}
 	p.mu.Unlock()
 }
 
@@ -112,9 +141,15 @@ func (p *Proxy) handle(client net.Conn) {
 		p.parse(bufio.NewReaderSize(pr, 64<<10))
 		_, _ = io.Copy(io.Discard, pr)
 	}()
+	cr, cw := io.Pipe()
+	go func() {
+		p.parseClient(bufio.NewReaderSize(cr, 64<<10))
+		_, _ = io.Copy(io.Discard, cr)
+	}()
 	done := make(chan struct{}, 2)
 	go func() {
-		_, _ = io.Copy(server, client)
+		_, _ = io.Copy(server, io.TeeReader(client, cw))
+		cw.Close()
 		if tc, ok := server.(*net.TCPConn); ok {
 			_ = tc.CloseWrite()
 		}
@@ -137,7 +172,7 @@ func (p *Proxy) parse(br *bufio.Reader) {
 			return
 		}
 		if resp.StatusCode == http.StatusSwitchingProtocols {
-			p.frames(br)
+			p.frames(br, p.count)
 			return
 		}
 		_, _ = io.Copy(io.Discard, resp.Body)
@@ -145,7 +180,53 @@ func (p *Proxy) parse(br *bufio.Reader) {
 	}
 }
 
-func (p *Proxy) frames(br *bufio.Reader) {
+// parseClient reads the app's HTTP requests; after a WebSocket upgrade
+// request it reads the frames the app sends.
+func (p *Proxy) parseClient(br *bufio.Reader) {
+	for {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		p.mu.Lock()
+		p.requests++
+		p.mu.Unlock()
+		if req.Header.Get("Upgrade") != "" {
+			p.frames(br, p.note)
+			return
+		}
+		_, _ = io.Copy(io.Discard, req.Body)
+		req.Body.Close()
+	}
+}
+
+// note keeps a frame the app sent.
+func (p *Proxy) note(data []byte) {
+	var f struct {
+		Type       string `json:"type"`
+		Action     string `json:"action"`
+		Collection string `json:"collection"`
+		UID        string `json:"uid"`
+		Query      struct {
+			Aggregate json.RawMessage `json:"aggregate"`
+		} `json:"query"`
+	}
+	if json.Unmarshal(data, &f) != nil {
+		return
+	}
+	p.mu.Lock()
+	p.sent = append(p.sent, Sent{At: time.Now(), Type: f.Type, Action: f.Action, Collection: f.Collection})
+	// Reads of messages, not counts (aggregates) of them.
+	if f.Type == "items" && f.Action == "read" && f.Collection == "messages" && f.UID != "" && len(f.Query.Aggregate) == 0 {
+		p.reads[f.UID] = true
+	}
+	if f.Type == "subscribe" && f.Collection == "messages" {
+		p.subs[f.UID] = true
+	}
+	p.mu.Unlock()
+}
+
+func (p *Proxy) frames(br *bufio.Reader, handle func([]byte)) {
 	var msg []byte
 	for {
 		var h [2]byte
@@ -189,7 +270,7 @@ func (p *Proxy) frames(br *bufio.Reader) {
 		}
 		msg = append(msg, payload...)
 		if fin {
-			p.count(msg)
+			handle(msg)
 			msg = nil
 		}
 	}
@@ -199,10 +280,37 @@ func (p *Proxy) count(data []byte) {
 	var f struct {
 		Type  string          `json:"type"`
 		Event string          `json:"event"`
+		UID   string          `json:"uid"`
 		Data  json.RawMessage `json:"data"`
 	}
 	if json.Unmarshal(data, &f) != nil {
 		return
+	}
+	if f.Type == "items" {
+		// Only replies to reads of messages carry messages (replies to
+		// creates and to reads of conversations, memberships, people and
+		// counts do not). A read's uid is seen before its reply: the app
+		// sends it first.
+		p.mu.Lock()
+		read := p.reads[f.UID]
+		if read && p.firstRead.IsZero() {
+			p.firstRead = time.Now()
+		}
+		p.mu.Unlock()
+		if !read {
+			return
+		}
+	}
+	if f.Type == "subscription" {
+		// Only the subscription to the messages (with channels the app
+		// also subscribes to conversations and memberships). A server
+		// that does not echo the uid is taken at its word.
+		p.mu.Lock()
+		other := f.UID != "" && len(p.subs) > 0 && !p.subs[f.UID]
+		p.mu.Unlock()
+		if other {
+			return
+		}
 	}
 	var items []struct {
 		ID json.RawMessage `json:"id"`

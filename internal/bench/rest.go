@@ -33,6 +33,23 @@ func CreateMany(ctx context.Context, base, token string, items []map[string]stri
 	return do(ctx, http.MethodPost, base+"/items/messages?fields=id", token, items, nil)
 }
 
+// ChannelID finds the id of the channel called name.
+func ChannelID(ctx context.Context, base, token, name string) (string, error) {
+	q := url.Values{}
+	q.Set("filter[name][_eq]", name)
+	q.Set("fields", "id")
+	var out []struct {
+		ID string `json:"id"`
+	}
+	if err := do(ctx, http.MethodGet, base+"/items/channels?"+q.Encode(), token, nil, &out); err != nil {
+		return "", fmt.Errorf("find channel %s: %w", name, err)
+	}
+	if len(out) == 0 {
+		return "", fmt.Errorf("find channel %s: there is none (is the server set up with channels?)", name)
+	}
+	return out[0].ID, nil
+}
+
 // Count is the number of messages stored.
 func Count(ctx context.Context, base, token string) (int, error) {
 	var out []struct {

@@ -74,6 +74,11 @@ type SignIn struct {
 	TotalMS           float64 `json:"total_ms"`
 	ConnectToApplied  float64 `json:"connect_to_applied_ms"` // Connect returned → page applied
 	FirstPage         int     `json:"first_page"`            // messages in it
+	// OwnPageMS is from "auth ok" to the open conversation's own newest
+	// page (OpenChannel's LoadInitial) applied, on a server with channels;
+	// AuthOKToAppliedMS is to its first rows, which the subscription's
+	// page of all conversations may bring first (the model only).
+	OwnPageMS float64 `json:"own_page_ms,omitempty"`
 	// UI thread, from Connect's return to the page applied (the app only):
 	// functions run and their total and longest time.
 	UIFns    int     `json:"ui_fns,omitempty"`
@@ -151,4 +156,52 @@ func Loadavg() string {
 		return "?"
 	}
 	return f[0] + " " + f[1] + " " + f[2]
+}
+
+// TeamSignIn is one sign-in to the team chat, in ui.App on the test driver.
+type TeamSignIn struct {
+	// SidebarMS is from tapping Sign in to the first moment the sidebar's
+	// unread counts all equal the expected ones (checked after every
+	// function the app runs on the UI thread); ConnectMS and
+	// AuthOKToSidebarMS split it.
+	SidebarMS         float64 `json:"sidebar_ms"`
+	ConnectMS         float64 `json:"connect_ms"`
+	AuthOKToSidebarMS float64 `json:"auth_ok_to_sidebar_ms"`
+	OpenRowsMS        float64 `json:"open_rows_ms"` // tap → the open conversation's first rows
+	Conversations     int     `json:"conversations"`
+	Unread            int     `json:"unread"` // total unread as counted
+	// Frames the app sent on the socket from tapping Sign in until 2 s
+	// after the sidebar was complete (pongs and pings left out), by kind;
+	// Requests its HTTP requests (REST and the socket's upgrade).
+	Frames   int            `json:"frames"`
+	Kinds    map[string]int `json:"frame_kinds"`
+	Requests int            `json:"requests"`
+}
+
+// TeamChat is scenario 5 (issue #12): the team chat.
+type TeamChat struct {
+	Layout   TeamLayout   `json:"layout"`
+	Stored   int          `json:"stored"`
+	SignIns  []TeamSignIn `json:"sign_ins"` // Ada: Layout.Conversations conversations
+	Solo     TeamSignIn   `json:"solo"`     // a user with one conversation
+	PageBack int          `json:"page_back"`
+	// FirstVisit: switching to a conversation not opened before (no page
+	// kept): the switch → its newest page applied.
+	FirstVisit Dist `json:"first_visit"`
+	// Revisit: switching back to a conversation while a message came in it:
+	// the switch → the kept page's rows shown (switchTo's own time on the UI
+	// thread; the test driver does not paint), and → the server's newest
+	// page applied with the new message (reconciled).
+	RevisitShown     Dist  `json:"revisit_shown"`
+	RevisitReconcile Dist  `json:"revisit_reconciled"`
+	Visited          int   `json:"visited"`
+	LoadedEach       []int `json:"loaded_each"` // rows in each visited conversation after paging back
+	// Go heap in use (two GCs after Fyne's caches were cleaned) after
+	// paging back in one conversation, and after visiting all of them.
+	HeapOne    float64  `json:"heap_one_mb"`
+	HeapAll    float64  `json:"heap_all_mb"`
+	HeapBefore float64  `json:"heap_before_mb"` // before signing in
+	ProfileAll string   `json:"profile_all"`
+	UI         UIThread `json:"ui"` // while switching and paging
+	Load       string   `json:"load"`
 }

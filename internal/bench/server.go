@@ -16,8 +16,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,6 +38,9 @@ const (
 	EnvMessages   = "BENCH_MESSAGES"    // messages in the latency run [500]
 	EnvRate       = "BENCH_RATE"        // messages per second in the latency run [20]
 	EnvPageBack   = "BENCH_PAGE_BACK"   // messages to page back through [10000]
+	// The team chat (scenario 5).
+	EnvTeamPageBack = "BENCH_TEAM_PAGE_BACK" // messages to page back through in each conversation visited [5000]
+	EnvTeamVisits   = "BENCH_TEAM_VISITS"    // conversations to visit [20]
 )
 
 // DefaultHistory is the size of the big history.
@@ -114,50 +119,65 @@ type Populated struct {
 	Cached   bool // the data directory was reused
 }
 
-// historyChunk is how many messages one bulk request creates.
-const historyChunk = 5000
+// historyChunk is how many messages one bulk request creates: 5,000 with
+// their channel reach Directus's default 1 MB payload limit.
+const historyChunk = 2500
 
 // StartHistory starts the Directus whose data directory holds n messages,
-// creating and filling it on first use. The directory is kept under
-// .devserver/data/ between runs (bulk-inserting 100,000 messages into
-// SQLite takes minutes); a lock keeps two runs from sharing it at once.
+// all in the public channel general (the one conversation setup creates
+// for everyone, which the app opens first), creating and filling it on
+// first use. The directory is kept under .devserver/data/ between runs
+// (bulk-inserting 100,000 messages into SQLite takes minutes); a lock keeps
+// two runs from sharing it at once. Its name says the layout: the
+// single-room directories of earlier versions (bench-history-*) are left
+// to the commits that made them.
 func StartHistory(ctx context.Context, n int, log io.Writer) (*Env, Populated, error) {
-	if log == nil {
-		log = io.Discard
-	}
-	root, err := devserver.DefaultRoot()
+	env, dir, cached, err := startData(ctx, fmt.Sprintf("bench-general-%d", n), log)
 	if err != nil {
 		return nil, Populated{}, err
 	}
-	version := devserver.VersionFromEnv()
-	dir := filepath.Join(root, "data", fmt.Sprintf("bench-history-%d-%s", n, version))
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return nil, Populated{}, err
-	}
-	unlock, err := lockFile(dir+".lock", log)
-	if err != nil {
-		return nil, Populated{}, err
-	}
-	_, statErr := os.Stat(filepath.Join(dir, ".bootstrapped"))
-	s, err := devserver.Start(ctx, devserver.Options{DataDir: dir, Log: log})
-	if err != nil {
-		unlock()
-		return nil, Populated{}, err
-	}
-	env, err := provisioned(ctx, s)
-	if err != nil {
-		_ = s.Stop()
-		unlock()
-		return nil, Populated{}, err
-	}
-	env.unlock = unlock
 	pop, err := populate(ctx, env, n, dir, log)
-	pop.Cached = statErr == nil
+	pop.Cached = cached
 	if err != nil {
 		_ = env.Close()
 		return nil, pop, err
 	}
 	return env, pop, nil
+}
+
+// startData starts and provisions the Directus of the data directory
+// .devserver/data/<name>-<version>, holding its lock until Close; cached
+// says the directory was there already.
+func startData(ctx context.Context, name string, log io.Writer) (env *Env, dir string, cached bool, err error) {
+	if log == nil {
+		log = io.Discard
+	}
+	root, err := devserver.DefaultRoot()
+	if err != nil {
+		return nil, "", false, err
+	}
+	dir = filepath.Join(root, "data", name+"-"+devserver.VersionFromEnv())
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return nil, "", false, err
+	}
+	unlock, err := lockFile(dir+".lock", log)
+	if err != nil {
+		return nil, "", false, err
+	}
+	_, statErr := os.Stat(filepath.Join(dir, ".bootstrapped"))
+	s, err := devserver.Start(ctx, devserver.Options{DataDir: dir, Log: log})
+	if err != nil {
+		unlock()
+		return nil, "", false, err
+	}
+	env, err = provisioned(ctx, s)
+	if err != nil {
+		_ = s.Stop()
+		unlock()
+		return nil, "", false, err
+	}
+	env.unlock = unlock
+	return env, dir, statErr == nil, nil
 }
 
 // populate tops the messages up to n, as the demo users in turn.
@@ -187,13 +207,8 @@ func populate(ctx context.Context, env *Env, n int, dir string, log io.Writer) (
 		}
 		return pop, nil
 	}
-	// Directus stamps date_created and user_created itself (specials
-	// "date-created", "user-created"), which would crowd 100,000 messages
-	// into the minutes of inserting them, all by whoever inserts. A chat's
-	// history is spread out and has several authors: lift the specials
-	// while the administrator inserts, give message i the time
-	// HistoryTime(i) and the demo users in turn as authors; then put the
-	// specials back.
+	// Message i has the time HistoryTime(i) and the demo users in turn as
+	// authors (see insertMessages).
 	var users []struct {
 		ID string `json:"id"`
 	}
@@ -207,41 +222,21 @@ func populate(ctx context.Context, env *Env, n int, dir string, log io.Writer) (
 	if len(authors) == 0 {
 		return pop, fmt.Errorf("no demo users to write the history")
 	}
-	for _, f := range [][2]string{{"date_created", "date-created"}, {"user_created", "user-created"}} {
-		restore, err := liftSpecial(ctx, env.URL, admin, f[0], f[1])
-		if err != nil {
-			return pop, err
-		}
-		defer func() {
-			if err := restore(); err != nil {
-				fmt.Fprintf(log, "bench: could not restore the special of %s: %v\n", f[0], err)
-			}
-		}()
+	general, err := ChannelID(ctx, env.URL, admin, provision.GeneralChannel)
+	if err != nil {
+		return pop, err
 	}
-	fmt.Fprintf(log, "bench: inserting %d messages into %s in chunks of %d (once; the data directory is kept)\n", n-have, dir, historyChunk)
+	item := func(i int) map[string]string {
+		return map[string]string{
+			"text":         HistoryText(i),
+			"date_created": FormatTime(HistoryTime(i)),
+			"user_created": authors[i%len(authors)],
+			"channel":      general,
+		}
+	}
 	start := time.Now()
-	for i := have; i < n; {
-		size := min(historyChunk, n-i)
-		items := make([]map[string]string, size)
-		for j := range items {
-			items[j] = map[string]string{
-				"text":         HistoryText(i + j),
-				"date_created": HistoryTime(i + j).Format("2006-01-02T15:04:05.000Z"),
-				"user_created": authors[(i+j)%len(authors)],
-			}
-		}
-		chunkStart := time.Now()
-		// Tokens expire (15 min by default): sign in again per chunk.
-		tok, err := Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
-		if err != nil {
-			return pop, err
-		}
-		if err := CreateMany(ctx, env.URL, tok, items); err != nil {
-			return pop, fmt.Errorf("insert messages %d..%d: %w", i, i+size, err)
-		}
-		i += size
-		pop.Inserted += size
-		fmt.Fprintf(log, "bench: %6d/%d messages (%d in %v)\n", i, n, size, time.Since(chunkStart).Round(time.Millisecond))
+	if pop.Inserted, err = insertMessages(ctx, env, have, n, item, log); err != nil {
+		return pop, err
 	}
 	pop.Took = time.Since(start)
 	pop.Messages = have + pop.Inserted
@@ -249,6 +244,84 @@ func populate(ctx context.Context, env *Env, n int, dir string, log io.Writer) (
 		_ = os.WriteFile(marker, []byte(pop.Took.String()+"\n"), 0o644)
 	}
 	return pop, nil
+}
+
+// FormatTime is how the benchmarks write a timestamp to Directus.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// insertMessages creates messages from..n-1 (item(i) is message i) in bulk
+// requests of historyChunk, as the administrator. Directus stamps
+// date_created and user_created itself (specials "date-created",
+// "user-created"), which would crowd 100,000 messages into the minutes of
+// inserting them, all by whoever inserts. A chat's history is spread out
+// and has several authors: the specials are lifted while the administrator
+// inserts, and put back after. So are setup's blocking Flows on messages
+// (they pass administrators, but running them for every message made the
+// fill four times slower); setup activates them again if a fill is cut
+// short.
+func insertMessages(ctx context.Context, env *Env, from, n int, item func(i int) map[string]string, log io.Writer) (inserted int, err error) {
+	admin, err := Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
+	if err != nil {
+		return 0, err
+	}
+	var flows []struct {
+		ID      string `json:"id"`
+		Options struct {
+			Collections []string `json:"collections"`
+		} `json:"options"`
+	}
+	if err := do(ctx, http.MethodGet, env.URL+"/flows?fields=id,options&filter[status][_eq]=active&limit=-1", admin, nil, &flows); err != nil {
+		return 0, fmt.Errorf("list flows: %w", err)
+	}
+	for _, f := range flows {
+		if !slices.Contains(f.Options.Collections, "messages") {
+			continue
+		}
+		if err := do(ctx, http.MethodPatch, env.URL+"/flows/"+f.ID, admin, map[string]any{"status": "inactive"}, nil); err != nil {
+			return 0, fmt.Errorf("pause flow %s: %w", f.ID, err)
+		}
+		defer func() {
+			tok, lerr := Login(context.Background(), env.URL, env.AdminEmail, env.AdminPassword)
+			if lerr == nil {
+				lerr = do(context.Background(), http.MethodPatch, env.URL+"/flows/"+f.ID, tok, map[string]any{"status": "active"}, nil)
+			}
+			if lerr != nil {
+				fmt.Fprintf(log, "bench: could not activate flow %s again (setup will): %v\n", f.ID, lerr)
+			}
+		}()
+	}
+	for _, f := range [][2]string{{"date_created", "date-created"}, {"user_created", "user-created"}} {
+		restore, err := liftSpecial(ctx, env.URL, admin, f[0], f[1])
+		if err != nil {
+			return 0, err
+		}
+		defer func() {
+			if err := restore(); err != nil {
+				fmt.Fprintf(log, "bench: could not restore the special of %s: %v\n", f[0], err)
+			}
+		}()
+	}
+	fmt.Fprintf(log, "bench: inserting %d messages into %s in chunks of %d (once; the data directory is kept)\n", n-from, env.URL, historyChunk)
+	for i := from; i < n; {
+		size := min(historyChunk, n-i)
+		items := make([]map[string]string, size)
+		for j := range items {
+			items[j] = item(i + j)
+		}
+		chunkStart := time.Now()
+		// Tokens expire (15 min by default): sign in again per chunk.
+		tok, err := Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
+		if err != nil {
+			return inserted, err
+		}
+		if err := CreateMany(ctx, env.URL, tok, items); err != nil {
+			return inserted, fmt.Errorf("insert messages %d..%d: %w", i, i+size, err)
+		}
+		i += size
+		inserted += size
+		fmt.Fprintf(log, "bench: %6d/%d messages (%d in %v)\n", i, n, size, time.Since(chunkStart).Round(time.Millisecond))
+	}
+	return inserted, nil
 }
 
 func fieldSpecial(ctx context.Context, base, token, field string) ([]string, error) {

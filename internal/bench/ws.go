@@ -56,12 +56,25 @@ func DialBare(ctx context.Context, base, token string) (*Bare, error) {
 	return b, nil
 }
 
-// Subscribe subscribes to the messages as the app does and waits for the
+// MyChannelsMessages is the filter the app (realtime) subscribes to the
+// messages with on a server with channels: the messages of the signed-in
+// user's conversations. The bare client asks with the same filter, so the
+// server does the same work for it as for the app.
+func MyChannelsMessages() map[string]any {
+	return map[string]any{"channel": map[string]any{"members": map[string]any{"user": map[string]any{"_eq": "$CURRENT_USER"}}}}
+}
+
+// SubscribeFields are the message fields the app subscribes to on a server
+// with channels: realtime's fields and the channel.
+func SubscribeFields() []string { return append(realtime.MessageFields(), "channel") }
+
+// Subscribe subscribes to the messages as the app does on a server with
+// channels (the same fields, filter, sort and page size) and waits for the
 // initial page.
 func (b *Bare) Subscribe(ctx context.Context, uid string) error {
 	err := b.write(map[string]any{
 		"type": "subscribe", "collection": "messages", "uid": uid,
-		"query": map[string]any{"fields": realtime.MessageFields(), "sort": []string{"-date_created", "-id"}, "limit": 50},
+		"query": map[string]any{"fields": SubscribeFields(), "filter": MyChannelsMessages(), "sort": []string{"-date_created", "-id"}, "limit": 50},
 	})
 	if err != nil {
 		return err
@@ -76,12 +89,13 @@ func (b *Bare) Subscribe(ctx context.Context, uid string) error {
 	return nil
 }
 
-// Create sends a create for a message with a client-chosen id. The reply is
-// not awaited: Run reads it.
-func (b *Bare) Create(id, text string) error {
+// Create sends a create for a message with a client-chosen id into a
+// conversation (channel id), as the app's SendIn does. The reply is not
+// awaited: Run reads it.
+func (b *Bare) Create(id, channel, text string) error {
 	return b.write(map[string]any{
 		"type": "items", "collection": "messages", "action": "create", "uid": id,
-		"data": map[string]string{"id": id, "text": text}, "query": map[string]any{"fields": []string{"id"}},
+		"data": map[string]string{"id": id, "text": text, "channel": channel}, "query": map[string]any{"fields": []string{"id"}},
 	})
 }
 
