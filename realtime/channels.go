@@ -611,6 +611,7 @@ func (s *Session) markRead(channel string, at time.Time) {
 	s.ch.marks[channel] = at
 	s.ch.moves++
 	s.ch.moved[channel] = s.ch.moves
+	s.events.push(MembershipsChanged{Memberships: []Membership{m}})
 	if s.ch.unread[channel] > 0 || s.ch.mentions[channel] > 0 {
 		delete(s.ch.unread, channel)
 		delete(s.ch.mentions, channel)

@@ -150,6 +150,7 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 				}
 				continue
 			}
+			c.keepInPages(ev)
 			ev.Messages = slices.DeleteFunc(slices.Clone(ev.Messages), func(m realtime.Message) bool { return m.Channel != cv.open })
 			if len(ev.Messages) > 0 || ev.Kind == realtime.LoadInitial || ev.Kind == realtime.LoadOlder {
 				out = append(out, ev)
@@ -191,6 +192,35 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 	}
 	return out
 }
+
+// keepInPages adds live and caught-up messages of conversations not on
+// screen to their kept newest page, so a switch shows them at once.
+func (c *chatView) keepInPages(ev realtime.Loaded) {
+	if ev.Kind != realtime.LoadLive && ev.Kind != realtime.LoadCatchUp && ev.Kind != realtime.LoadUpdated {
+		return
+	}
+	for _, m := range ev.Messages {
+		page, ok := c.ch.pages[m.Channel]
+		if !ok || m.Channel == c.ch.open {
+			continue // a conversation not visited has no page: the switch reads it
+		}
+		i := slices.IndexFunc(page, func(p realtime.Message) bool { return p.ID == m.ID })
+		if i >= 0 {
+			page[i] = m
+			continue
+		}
+		page = append(page, m)
+		slices.SortStableFunc(page, func(a, b realtime.Message) int { return a.Created.Compare(b.Created) })
+		if len(page) > pageKept {
+			page = page[len(page)-pageKept:]
+		}
+		c.ch.pages[m.Channel] = page
+	}
+}
+
+// pageKept is how many of the newest messages are kept of a conversation
+// not on screen.
+const pageKept = 50
 
 // openDefault opens the conversation shown last, else general, else the
 // first one, once the conversations are known.
@@ -311,7 +341,7 @@ func (c *chatView) placeDivider() {
 // newestSent is the newest page of the timeline, kept when switching away.
 func (c *chatView) newestSent() []realtime.Message {
 	var out []realtime.Message
-	for i := max(0, c.tl.Len()-50); i < c.tl.Len(); i++ {
+	for i := max(0, c.tl.Len()-pageKept); i < c.tl.Len(); i++ {
 		if e := c.tl.At(i); e.Status == timeline.Sent {
 			out = append(out, e.Message)
 		}
@@ -538,11 +568,13 @@ func (c *chatView) showNewChannel() {
 		names[i] = c.ch.model.PersonName(p.ID)
 	}
 	invite := widget.NewCheckGroup(names, nil)
+	inviteScroll := container.NewVScroll(invite)
+	inviteScroll.SetMinSize(fyne.NewSize(0, 180)) // a scroll in a form is otherwise one row high
 	items := []*widget.FormItem{
 		widget.NewFormItem("Name", name),
 		widget.NewFormItem("Topic", topic),
 		widget.NewFormItem("", private),
-		widget.NewFormItem("Invite", container.NewVScroll(invite)),
+		widget.NewFormItem("Invite", inviteScroll),
 	}
 	d := dialog.NewForm("New channel", "Create", "Cancel", items, func(ok bool) {
 		if !ok || name.Validate() != nil {
