@@ -201,8 +201,11 @@ func (c *chatView) keepInPages(ev realtime.Loaded) {
 	}
 	for _, m := range ev.Messages {
 		page, ok := c.ch.pages[m.Channel]
-		if !ok || m.Channel == c.ch.open {
-			continue // a conversation not visited has no page: the switch reads it
+		if m.Channel == c.ch.open || m.Channel == "" || !ok && ev.Kind != realtime.LoadCatchUp {
+			// A live message alone is no page: the switch reads it. The
+			// newest messages of all conversations, read at each connect
+			// (a catch-up), are: a first switch shows them at once.
+			continue
 		}
 		i := slices.IndexFunc(page, func(p realtime.Message) bool { return p.ID == m.ID })
 		if i >= 0 {

@@ -183,3 +183,43 @@ func TestMutedConversationNotifiesOnlyMentionsByName(t *testing.T) {
 		t.Errorf("title %q, want the mention counted apart", u.Window().Title())
 	}
 }
+
+func TestCreatingAChannelOpensItAndLeavingReturnsToGeneral(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	u.Window().Resize(fyne.NewSize(1000, 700))
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	th.until(t, 10*time.Second, "the people", func() bool { return len(c.ch.model.People()) > 0 })
+	name := "plans " + time.Now().Format("150405.000000")
+	kevin := otherClient(t, env, 1)
+	if err := c.session.CreateChannel(name, "what next", "public", []string{kevin.s.User().ID}); err != nil {
+		t.Fatal(err)
+	}
+	th.until(t, 10*time.Second, "the new channel open, in the sidebar", func() bool {
+		r, ok := rowNamed(c, name)
+		return ok && c.ch.open == r.ID && strings.Contains(c.ch.title.Text, name)
+	})
+	if got := c.ch.topic.Text; got != "what next" {
+		t.Errorf("topic %q", got)
+	}
+	th.until(t, 10*time.Second, "2 members shown", func() bool { return c.ch.membersBtn.Text == "2" })
+
+	id := c.ch.open
+	if err := c.session.Leave(id); err != nil {
+		t.Fatal(err)
+	}
+	th.until(t, 10*time.Second, "back in general", func() bool {
+		_, still := rowNamed(c, name)
+		g, _ := rowNamed(c, "general")
+		return !still && c.ch.open == g.ID
+	})
+	// Still there to browse and join again: it is public.
+	found := false
+	for _, ch := range c.ch.model.Browse() {
+		found = found || ch.ID == id
+	}
+	if !found {
+		t.Error("the channel left is not offered in Browse channels")
+	}
+}
