@@ -539,24 +539,28 @@ func (c *chatView) showBrowse() {
 	d.Show()
 }
 
+// checkChannelName says what is wrong with a channel name typed (current
+// is the channel's name when renaming it).
+func (c *chatView) checkChannelName(s, current string) error {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return fmt.Errorf("a channel needs a name")
+	case utf8.RuneCountInString(s) > maxChannelName:
+		return fmt.Errorf("at most %d characters", maxChannelName)
+	case strings.ContainsAny(s, "\n\r\t"):
+		return fmt.Errorf("one line, please")
+	case !strings.EqualFold(s, current) && c.ch.model.NameTaken(s):
+		return fmt.Errorf("a channel with that name exists")
+	}
+	return nil
+}
+
 // showNewChannel asks for a name, private or public, and people to invite.
 func (c *chatView) showNewChannel() {
 	name := widget.NewEntry()
 	name.SetPlaceHolder("e.g. design-review")
-	name.Validator = func(s string) error {
-		s = strings.TrimSpace(s)
-		switch {
-		case s == "":
-			return fmt.Errorf("a channel needs a name")
-		case utf8.RuneCountInString(s) > maxChannelName:
-			return fmt.Errorf("at most %d characters", maxChannelName)
-		case strings.ContainsAny(s, "\n\r\t"):
-			return fmt.Errorf("one line, please")
-		case c.ch.model.NameTaken(s):
-			return fmt.Errorf("a channel with that name exists")
-		}
-		return nil
-	}
+	name.Validator = func(s string) error { return c.checkChannelName(s, "") }
 	topic := widget.NewEntry()
 	topic.SetPlaceHolder("what it is about (optional)")
 	private := widget.NewCheck("Private: only invited people see it", nil)
@@ -651,17 +655,38 @@ func (c *chatView) showChannelMenu() {
 	if muted {
 		muteLabel = "Unmute"
 	}
-	menu := fyne.NewMenu("",
-		fyne.NewMenuItem(muteLabel, func() { _ = c.session.SetMuted(id, !muted) }),
+	items := []*fyne.MenuItem{fyne.NewMenuItem(muteLabel, func() { _ = c.session.SetMuted(id, !muted) })}
+	if ch, ok := c.ch.model.Channel(id); ok && ch.Kind != realtime.ChannelDirect {
+		items = append(items, fyne.NewMenuItem("Rename or change topic…", func() { c.showRename(ch) }))
+	}
+	menu := fyne.NewMenu("", append(items,
 		fyne.NewMenuItem("Leave", func() {
 			dialog.ShowConfirm("Leave", "Leave this conversation?", func(ok bool) {
 				if ok {
 					_ = c.session.Leave(id)
 				}
 			}, c.host.win)
-		}))
+		}))...)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(c.ch.menuBtn)
 	widget.ShowPopUpMenuAtPosition(menu, c.host.win.Canvas(), pos.AddXY(0, c.ch.menuBtn.Size().Height))
+}
+
+// showRename changes a channel's name and topic.
+func (c *chatView) showRename(ch realtime.Channel) {
+	name := widget.NewEntry()
+	name.SetText(ch.Name)
+	name.Validator = func(s string) error { return c.checkChannelName(s, ch.Name) }
+	topic := widget.NewEntry()
+	topic.SetText(ch.Topic)
+	d := dialog.NewForm("Rename #"+oneLine(ch.Name, 40), "Save", "Cancel", []*widget.FormItem{
+		widget.NewFormItem("Name", name), widget.NewFormItem("Topic", topic),
+	}, func(ok bool) {
+		if ok && name.Validate() == nil {
+			_ = c.session.Rename(ch.ID, strings.TrimSpace(name.Text), strings.TrimSpace(topic.Text))
+		}
+	}, c.host.win)
+	d.Resize(fyne.NewSize(420, 220))
+	d.Show()
 }
 
 // sidebarRow is one conversation in the sidebar: its name (bold while it
