@@ -12,13 +12,16 @@ export GOTOOLCHAIN := auto
 # is steady instead. scripts/package.sh and the release workflow pass the same tag.
 export GOFLAGS := -tags=no_animations
 PORT ?= 8055
+# make cluster / make run CLUSTER=1: the balancer in front of the Directus cluster
+CLUSTER_PORT ?= 8060
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: run test unit lint devserver devserver-stop devserver-reset screenshot build
 
 ## run: start (and on first use install and provision) the local Directus, then open the app
-run: devserver
-	go run . -server http://127.0.0.1:$(PORT)
+## (CLUSTER=1: the Directus cluster of make cluster, through its balancer)
+run: $(if $(CLUSTER),cluster,devserver)
+	go run . -server http://127.0.0.1:$(if $(CLUSTER),$(CLUSTER_PORT),$(PORT))
 
 ## devserver: install, start and provision the pinned Directus on 127.0.0.1:$(PORT)
 devserver:
@@ -79,3 +82,21 @@ bench:
 	go run ./cmd/devserver install
 	xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash scripts/with-keyring.sh \
 		go run ./cmd/bench $(BENCHFLAGS)
+
+.PHONY: cluster cluster-stop cluster-test
+
+## cluster: install (the pinned Directus; as root, Debian's postgresql redis-server haproxy), start
+## and provision 2 Directus instances on one PostgreSQL and Redis behind HAProxy on
+## 127.0.0.1:$(CLUSTER_PORT), all as plain processes with data under .devserver/cluster/
+cluster:
+	go run ./cmd/devserver cluster-up -port $(CLUSTER_PORT)
+
+## cluster-stop: stop all of it (nothing is left running)
+cluster-stop:
+	go run ./cmd/devserver cluster-down -port $(CLUSTER_PORT)
+
+## cluster-test: the tests that need a cluster (build tag `cluster`: never built by make test),
+## each on a private cluster on free ports
+cluster-test:
+	go run ./cmd/devserver cluster-install
+	go test -tags=no_animations,cluster -race -count=1 -timeout 40m -run '^TestCluster' ./devserver/cluster/ ./realtime/

@@ -9,6 +9,9 @@
 //	go run ./cmd/devserver stop      # stop it
 //	go run ./cmd/devserver reset     # stop it and delete its data
 //
+//	go run ./cmd/devserver cluster-up    # 2 instances on PostgreSQL + Redis behind HAProxy (127.0.0.1:8060)
+//	go run ./cmd/devserver cluster-down  # stop all of it
+//
 // DIRECTUS_VERSION=12.4.0 (or -version) selects another pinned version.
 package main
 
@@ -45,6 +48,8 @@ Commands:
   status    say whether it runs, where, and where its log is
   stop      stop it
   reset     stop it and delete its data (database, uploads)
+  cluster-up, cluster-status, cluster-down, cluster-reset, cluster-install
+            a cluster: N instances on PostgreSQL + Redis behind HAProxy (cluster-up -h)
 
 DIRECTUS_VERSION selects the version (default %s; available: %s).
 `
@@ -78,6 +83,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	command := args[0]
+	if strings.HasPrefix(command, "cluster-") {
+		return runCluster(args, stdout, stderr)
+	}
 	fl := flag.NewFlagSet("devserver "+command, flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	port := fl.Int("port", devserver.DefaultPort, "port on 127.0.0.1")
