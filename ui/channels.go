@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -437,15 +438,31 @@ func (c *chatView) showHeader() {
 	}
 }
 
-// oneLine makes text from other people fit one line of at most n
-// characters: newlines and tabs become spaces.
+// oneLine makes text from other people (names, topics) fit one line of at
+// most n characters: line breaks, tabs and runs of spaces become one space,
+// bidirectional overrides are dropped (they would reorder what follows), and
+// a longer text is cut with "…" without reading past what is shown.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > n {
-		r := []rune(s)
-		s = string(r[:n-1]) + "…"
+	out := make([]rune, 0, min(len(s), n+1))
+	space := false
+	for _, r := range s {
+		switch {
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+			continue
+		case unicode.IsControl(r), unicode.IsSpace(r):
+			space = len(out) > 0
+			continue
+		}
+		if space {
+			out = append(out, ' ')
+			space = false
+		}
+		out = append(out, r)
+		if len(out) > n {
+			return string(out[:n-1]) + "…"
+		}
 	}
-	return s
+	return string(out)
 }
 
 // layoutChannels puts the sidebar beside the conversation; on a narrow

@@ -223,3 +223,18 @@ func TestCreatingAChannelOpensItAndLeavingReturnsToGeneral(t *testing.T) {
 		t.Error("the channel left is not offered in Browse channels")
 	}
 }
+
+func TestOneLineKeepsNamesFromOthersToOneShortLine(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"general", "general"},
+		{"  two\n\nlines\tand  tabs ", "two lines and tabs"},
+		{"evil\u202Egnp.exe", "evilgnp.exe"},
+		{"\u2066isolated\u2069", "isolated"},
+		{strings.Repeat("x", 100), strings.Repeat("x", 19) + "…"},
+		{"01234567890123456789", "01234567890123456789"},
+	} {
+		if got := oneLine(tc.in, 20); got != tc.want {
+			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
