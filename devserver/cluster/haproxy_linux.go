@@ -24,7 +24,10 @@ func InstanceName(i int) string { return "d" + strconv.Itoa(i) }
 // connections, an active health check of every instance (GET /server/ping
 // must answer pong, twice a second; two failures take an instance out, two
 // successes bring it back), the sockets of an instance marked down closed at
-// once, and a failed connect retried on another instance.
+// once, and a failed connect retried on another instance. The connection to
+// an instance closes after each response (the client's stays open), so an
+// instance's open sessions on the balancer are its WebSockets and the
+// requests in flight.
 func writeHAProxyConfig(path, socket string, port int, instancePorts []int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# written by devserver/cluster
@@ -44,6 +47,7 @@ defaults
     timeout tunnel 1h
     timeout client-fin 5s
     option redispatch
+    option http-server-close
     retries 3
 
 frontend chat
