@@ -298,7 +298,23 @@ func runLatency(b *testing.B, env *bench.Env, n, rate int) bench.Latency {
 	}
 	_, before, beforeMu := bare()
 
-	ba := newBenchApp(b, env.URL)
+	// With BENCH_LATENCY_FRAMES set the app goes through the counting
+	// proxy, to see what it sends while the messages arrive (the proxy's
+	// hop is then part of the app's time).
+	server := env.URL
+	var px *bench.Proxy
+	if os.Getenv(bench.EnvLatencyFrames) != "" {
+		u, err := url.Parse(env.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if px, err = bench.StartProxy(u.Host); err != nil {
+			b.Fatal(err)
+		}
+		defer px.Close()
+		server = px.URL()
+	}
+	ba := newBenchApp(b, server)
 	ba.signInFor(b, ada.Email, ada.Password, waitOpen)
 	c := ba.u.chat
 	if c.ch.open != general {
@@ -365,6 +381,14 @@ func runLatency(b *testing.B, env *bench.Env, n, rate int) bench.Latency {
 	ba.th.drainFor(500 * time.Millisecond) // stragglers at the bare clients
 	res.SendWindow = lastSend.Sub(firstSend).Seconds()
 	res.UI = ba.th.summary(from, ba.refreshes)
+	if px != nil {
+		res.AppFrames = map[string]int{}
+		for _, f := range px.Sent() {
+			if !f.At.Before(from) {
+				res.AppFrames[strings.TrimSpace(f.Type+" "+f.Action+" "+f.Collection)]++
+			}
+		}
+	}
 
 	times := func(got *[]bench.Received, mu *sync.Mutex) map[string]time.Time {
 		mu.Lock()

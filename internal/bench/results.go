@@ -43,6 +43,9 @@ type Latency struct {
 	Missing          int      `json:"missing"`
 	UI               UIThread `json:"ui"`
 	Load             string   `json:"load"`
+	// AppFrames counts, by kind, the frames the app sent on its socket
+	// while the messages arrived (only with BENCH_LATENCY_FRAMES set).
+	AppFrames map[string]int `json:"app_frames,omitempty"`
 }
 
 // Burst is scenario 2.

@@ -41,6 +41,9 @@ const (
 	// The team chat (scenario 5).
 	EnvTeamPageBack = "BENCH_TEAM_PAGE_BACK" // messages to page back through in each conversation visited [5000]
 	EnvTeamVisits   = "BENCH_TEAM_VISITS"    // conversations to visit [20]
+	// EnvLatencyFrames set: the latency run's app goes through the
+	// counting proxy and the result says what it sent.
+	EnvLatencyFrames = "BENCH_LATENCY_FRAMES"
 )
 
 // DefaultHistory is the size of the big history.
