@@ -488,9 +488,10 @@ func (c *chatView) relayoutIfNarrowChanged() {
 
 func (c *chatView) channelsLayout() fyne.CanvasObject {
 	cv := &c.ch
-	conv := container.NewBorder(container.NewVBox(cv.headerBox, widget.NewSeparator()), nil, nil, nil, c.conversation)
 	cv.narrow = c.host.win.Canvas().Size().Width < narrowWidth
 	if cv.narrow {
+		// The ☰ button at the top left shows the conversations instead of
+		// the open one, and back.
 		toggle := widget.NewButtonWithIcon("", theme.MenuIcon(), func() {
 			cv.sidebarShow = !cv.sidebarShow
 			c.layoutChannels()
@@ -499,8 +500,10 @@ func (c *chatView) channelsLayout() fyne.CanvasObject {
 		if cv.sidebarShow {
 			return container.NewBorder(container.NewHBox(toggle), nil, nil, nil, cv.sideBox)
 		}
-		return container.NewBorder(nil, nil, toggle, nil, conv)
+		header := container.NewBorder(nil, nil, toggle, nil, cv.headerBox)
+		return container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, c.conversation)
 	}
+	conv := container.NewBorder(container.NewVBox(cv.headerBox, widget.NewSeparator()), nil, nil, nil, c.conversation)
 	split := container.NewHSplit(cv.sideBox, conv)
 	split.Offset = 0.26
 	return split
