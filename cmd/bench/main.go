@@ -60,7 +60,7 @@ const benchstatPkg = "golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9
 var allScenarios = []string{"micro", "latency", "burst", "history", "app", "team"}
 
 // extraScenarios run only when asked for with -only.
-var extraScenarios = []string{"diagnose"}
+var extraScenarios = []string{"diagnose", "appteam"}
 
 type options struct {
 	only     map[string]bool
@@ -120,7 +120,7 @@ func run() int {
 			return 1
 		}
 	}
-	if *render == "" && (o.only["app"] || o.only["diagnose"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
+	if *render == "" && (o.only["app"] || o.only["diagnose"] || o.only["appteam"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
 		return wrap()
 	}
 	if o.dir == "" {
@@ -224,6 +224,7 @@ type Report struct {
 	UI        *bench.History   `json:"history_ui,omitempty"`
 	App       *AppResult       `json:"app,omitempty"`
 	Team      *bench.TeamChat  `json:"team,omitempty"`
+	AppTeam   *AppTeam         `json:"app_team,omitempty"`
 	TeamData  *bench.Populated `json:"team_populated,omitempty"`
 	Diag      *Diag            `json:"diagnose,omitempty"`
 	Micro     string           `json:"micro,omitempty"`     // raw go test -bench output
@@ -370,6 +371,14 @@ func measure(ctx context.Context, o options) (*Report, error) {
 		if err := runTeam(ctx, o, rep, logw); err != nil {
 			rep.fail("team", err)
 		}
+	}
+	if o.only["appteam"] {
+		rep.load("team chat in the app under Xvfb")
+		res, err := runAppTeam(ctx, o, bench.EnvInt(bench.EnvTeamVisits, 20), bench.EnvInt(bench.EnvTeamPageBack, 1000))
+		if err != nil {
+			rep.fail("appteam", err)
+		}
+		rep.AppTeam = res
 	}
 	if o.only["diagnose"] {
 		rep.load("diagnose (profiled app)")
