@@ -219,7 +219,13 @@ func (c config) up(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// What setup cannot do through Directus's API; the local server's
+	// SQLite file is ours.
+	if err := devserver.ExecSQLIn(ctx, c.root, c.version, st.DataDir, provision.ConversationIndex); err != nil {
+		return err
+	}
 	rep.Print(c.stdout)
+	fmt.Fprintln(c.stdout, "(this local server has that index: devserver made it)")
 	fmt.Fprintf(c.stdout, "\nready: sign in at %s as one of", st.URL)
 	for _, u := range rep.DemoUsers {
 		fmt.Fprintf(c.stdout, " %s", u.Email)

@@ -221,19 +221,29 @@ func (c *Cluster) start(ctx context.Context, o Options) error {
 		return err
 	}
 	env := map[string]string{
-		"DB_CLIENT":             "pg",
-		"DB_HOST":               "127.0.0.1",
-		"DB_PORT":               strconv.Itoa(c.PostgresPort),
-		"DB_DATABASE":           dbName,
-		"DB_USER":               "postgres",
-		"SECRET":                secret,
-		"REDIS":                 "redis://127.0.0.1:" + strconv.Itoa(c.RedisPort),
-		"SYNCHRONIZATION_STORE": "redis",
-		"REDIS_BUS_NAMESPACE":   BusNamespace,
-		"CACHE_ENABLED":         "false",
-		"STORAGE_LOCAL_ROOT":    filepath.Join(c.Dir, "uploads"),
-		"WEBSOCKETS_ENABLED":    "true",
-		"PUBLIC_URL":            c.URL,
+		"DB_CLIENT":   "pg",
+		"DB_HOST":     "127.0.0.1",
+		"DB_PORT":     strconv.Itoa(c.PostgresPort),
+		"DB_DATABASE": dbName,
+		"DB_USER":     "postgres",
+		"SECRET":      secret,
+		// Redis by host and port, not the REDIS URL: with REDIS set, Directus
+		// passes only the URL to ioredis and ignores every REDIS_* option.
+		// ioredis 5.8.2 (in Directus 11.17.4) can send its ready check (INFO)
+		// on a connection already in subscriber mode and the unhandled error
+		// kills Directus, at start or when Redis comes back (seen here;
+		// directus/directus#27190, redis/ioredis#2037): no ready check, no
+		// CLIENT SETINFO.
+		"REDIS_HOST":                "127.0.0.1",
+		"REDIS_PORT":                strconv.Itoa(c.RedisPort),
+		"REDIS_ENABLE_READY_CHECK":  "false",
+		"REDIS_DISABLE_CLIENT_INFO": "true",
+		"SYNCHRONIZATION_STORE":     "redis",
+		"REDIS_BUS_NAMESPACE":       BusNamespace,
+		"CACHE_ENABLED":             "false",
+		"STORAGE_LOCAL_ROOT":        filepath.Join(c.Dir, "uploads"),
+		"WEBSOCKETS_ENABLED":        "true",
+		"PUBLIC_URL":                c.URL,
 	}
 	for k, v := range o.Env {
 		env[k] = v

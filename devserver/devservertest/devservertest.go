@@ -70,6 +70,9 @@ func Provision(t testing.TB, s *devserver.Server) provision.Report {
 	if err != nil {
 		t.Fatalf("provision %s: %v", s.URL, err)
 	}
+	if err := s.ExecSQL(ctx, provision.ConversationIndex); err != nil {
+		t.Fatalf("index %s: %v", s.URL, err)
+	}
 	return rep
 }
 
