@@ -106,6 +106,10 @@ func provisioned(ctx context.Context, s *devserver.Server) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As the README asks of every deployment with long histories.
+	if err := s.ExecSQL(ctx, provision.ConversationIndex); err != nil {
+		return nil, err
+	}
 	return &Env{
 		URL: s.URL, Version: s.Version, AdminEmail: s.AdminEmail, AdminPassword: s.AdminPassword,
 		Users: rep.DemoUsers, Server: s,
