@@ -27,6 +27,14 @@ type conn struct {
 	// taken, oldest first; only the reader goroutine uses them.
 	sizes  []int
 	queued int // sum of sizes
+
+	// held are the frames that arrived during the handshake while another
+	// was awaited (a subscription's events before the next subscription is
+	// answered): the loop handles them when it adopts the connection.
+	// heldBytes bounds them; heldLost says some were dropped over it.
+	held      []*frame
+	heldBytes int
+	heldLost  bool
 }
 
 // limits bound what a server can make the client hold: a hostile or broken
@@ -174,9 +182,16 @@ func (c *conn) close() {
 }
 
 // awaitFrame waits for the first frame accepted by match, answering the
-// server's pings meanwhile; other frames are dropped (nothing is subscribed
-// yet during the handshake).
+// server's pings meanwhile; other frames are held for the loop (takeHeld),
+// and a frame held earlier that matches is taken first.
 func (c *conn) awaitFrame(ctx context.Context, match func(*frame) bool) (*frame, error) {
+	for i, f := range c.held {
+		if match(f) {
+			c.held = append(c.held[:i], c.held[i+1:]...)
+			c.heldBytes -= len(f.Data)
+			return f, nil
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -194,8 +209,29 @@ func (c *conn) awaitFrame(ctx context.Context, match func(*frame) bool) (*frame,
 			if match(f) {
 				return f, nil
 			}
+			c.hold(f)
 		}
 	}
+}
+
+// hold keeps a frame for the loop, within the limits of a connection's
+// queue; over them it is dropped and the loss noted (the loop then reads
+// what it may have missed).
+func (c *conn) hold(f *frame) {
+	if len(c.held) >= maxQueuedFrames || c.heldBytes+len(f.Data) > c.limits.queued {
+		c.heldLost = true
+		return
+	}
+	c.held = append(c.held, f)
+	c.heldBytes += len(f.Data)
+}
+
+// takeHeld returns the frames held during the handshake, and whether some
+// were dropped.
+func (c *conn) takeHeld() ([]*frame, bool) {
+	held, lost := c.held, c.heldLost
+	c.held, c.heldBytes, c.heldLost = nil, 0, false
+	return held, lost
 }
 
 // authenticate sends the access token as the first frame and waits for ok.

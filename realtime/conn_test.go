@@ -1,6 +1,8 @@
 package realtime
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -115,5 +117,41 @@ func TestOversizedFrameIsRefused(t *testing.T) {
 	err := readFailure(t, c)
 	if KindOf(err) != KindProtocol || !strings.Contains(Describe(err), "larger than 1 MiB") {
 		t.Fatalf("err = %v, want the frame limit", err)
+	}
+}
+
+// Events of one subscription that arrive while the handshake awaits the
+// next subscription's first page are kept for the loop, not dropped: a
+// message created in that moment would otherwise be missed.
+func TestHandshakeHoldsEventsThatArriveWhileAnotherAnswerIsAwaited(t *testing.T) {
+	c := &conn{frames: make(chan *frame, 8), readErr: make(chan error, 1), limits: limits{frame: maxFrameBytes, queued: 1 << 10}}
+	live := &frame{Type: "subscription", Event: "create", UID: json.RawMessage(`"messages-1"`), Data: json.RawMessage(`[{"id":"m1"}]`)}
+	membersInit := &frame{Type: "subscription", Event: "init", UID: json.RawMessage(`"members-1"`), Data: json.RawMessage(`[]`)}
+	channelsInit := &frame{Type: "subscription", Event: "init", UID: json.RawMessage(`"channels-1"`), Data: json.RawMessage(`[]`)}
+	c.frames <- live
+	c.frames <- membersInit // answered before the one awaited first
+	c.frames <- channelsInit
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.awaitInit(ctx, "channels-1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.awaitInit(ctx, "members-1"); err != nil {
+		t.Fatalf("the members' first page, held while channels' was awaited: %v", err)
+	}
+	held, lost := c.takeHeld()
+	if len(held) != 1 || held[0] != live || lost {
+		t.Fatalf("held %v (lost %v), want the live event", held, lost)
+	}
+
+	// Beyond the connection's queue limit, frames are dropped and the loss told.
+	big := &frame{Type: "subscription", Event: "create", UID: json.RawMessage(`"messages-1"`), Data: json.RawMessage(make([]byte, 2<<10))}
+	c.frames <- big
+	c.frames <- channelsInit
+	if _, err := c.awaitInit(ctx, "channels-1"); err != nil {
+		t.Fatal(err)
+	}
+	if held, lost := c.takeHeld(); len(held) != 0 || !lost {
+		t.Fatalf("over the limit: held %d, lost %v; want none held and the loss told", len(held), lost)
 	}
 }

@@ -175,12 +175,21 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 	if channelsOn {
 		res.channelsUID = "channels-" + uuid.NewString()
 		res.membersUID = "members-" + uuid.NewString()
-		raw, err := c.subscribe(ctx, channelsCollection, res.channelsUID, channelFields, nil, -1)
+		// Both asked for at once; their answers are awaited in turn (what
+		// arrives meanwhile is held for the loop, see awaitFrame).
+		err := c.send(subscribeMsg(channelsCollection, res.channelsUID, channelFields, nil, -1))
+		if err == nil {
+			err = c.send(subscribeMsg(membersCollection, res.membersUID, memberFields, myMemberships, -1))
+		}
+		var raw json.RawMessage
+		if err == nil {
+			raw, err = c.awaitInit(ctx, res.channelsUID)
+		}
 		if err == nil {
 			res.channels, err = decodeChannels(raw)
 		}
 		if err == nil {
-			raw, err = c.subscribe(ctx, membersCollection, res.membersUID, memberFields, myMemberships, -1)
+			raw, err = c.awaitInit(ctx, res.membersUID)
 		}
 		if err == nil {
 			res.members, err = decodeMemberships(raw)
@@ -207,6 +216,12 @@ func (c *conn) subscribe(ctx context.Context, collection, uid string, fields []s
 	if err := c.send(subscribeMsg(collection, uid, fields, scope, limit)); err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
+	return c.awaitInit(ctx, uid)
+}
+
+// awaitInit waits for the first page of the subscription uid (asked for
+// already: several can be on their way at once).
+func (c *conn) awaitInit(ctx context.Context, uid string) (json.RawMessage, error) {
 	f, err := c.awaitFrame(ctx, func(f *frame) bool {
 		return f.uid() == uid || (f.Status == "error" && f.uid() == "")
 	})
@@ -249,7 +264,19 @@ func (s *Session) adopt(res connectResult, reconnect bool) {
 	} else {
 		s.emitLoaded(Loaded{Kind: LoadInitial, Messages: res.init, NoOlder: res.noOlder})
 	}
-	if reconnect && !since.IsZero() {
+	// Events that came while the handshake awaited another answer.
+	held, lost := res.conn.takeHeld()
+	for _, f := range held {
+		s.handleFrame(f)
+	}
+	if lost {
+		// Too many to hold: read what the first page did not have.
+		s.log.Warn("realtime: events during the handshake were too many to hold; reading them again")
+		if !reconnect || since.IsZero() {
+			since = s.newest
+		}
+	}
+	if (reconnect || lost) && !since.IsZero() {
 		s.catchUp(since.Add(-s.cfg.CatchUpMargin), 0)
 	}
 	if s.watermark.IsZero() || reconnect {
