@@ -22,12 +22,15 @@ func InstanceName(i int) string { return "d" + strconv.Itoa(i) }
 // writeHAProxyConfig writes the balancer's configuration: HTTP mode (a
 // WebSocket upgrade becomes a tunnel, kept for an hour of silence), least
 // connections, an active health check of every instance (GET /server/ping
-// must answer pong, twice a second; two failures take an instance out, two
-// successes bring it back), the sockets of an instance marked down closed at
-// once, and a failed connect retried on another instance. The connection to
-// an instance closes after each response (the client's stays open), so an
-// instance's open sessions on the balancer are its WebSockets and the
-// requests in flight.
+// must answer pong within 3 s, every second; three failures take an
+// instance out, two successes bring it back), and a failed connect retried
+// on another instance (what clients of a killed instance meet before the
+// check notices). Sessions on an instance marked down are not cut: a busy
+// instance on a loaded machine can miss checks while serving its sockets
+// well (seen with 500 sign-ins at once and a 500 ms check), and the app's
+// own pings find a hung one. The connection to an instance closes after each
+// response (the client's stays open), so an instance's open sessions on the
+// balancer are its WebSockets and the requests in flight.
 func writeHAProxyConfig(path, socket string, port int, instancePorts []int) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, `# written by devserver/cluster
@@ -58,7 +61,8 @@ backend %s
     balance leastconn
     option httpchk GET /server/ping
     http-check expect string pong
-    default-server check inter 500ms fastinter 250ms downinter 1s fall 2 rise 2 on-marked-down shutdown-sessions
+    timeout check 3s
+    default-server check inter 1s fastinter 500ms downinter 1s fall 3 rise 2
 `, socket, port, backendName, backendName)
 	for i, p := range instancePorts {
 		fmt.Fprintf(&b, "    server %s 127.0.0.1:%d\n", InstanceName(i), p)
