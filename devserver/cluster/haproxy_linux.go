@@ -22,13 +22,15 @@ func InstanceName(i int) string { return "d" + strconv.Itoa(i) }
 // writeHAProxyConfig writes the balancer's configuration: HTTP mode (a
 // WebSocket upgrade becomes a tunnel, kept for an hour of silence), least
 // connections, an active health check of every instance (GET /server/ping
-// must answer pong within 3 s, every second; three failures take an
-// instance out, two successes bring it back), and a failed connect retried
-// on another instance (what clients of a killed instance meet before the
-// check notices). Sessions on an instance marked down are not cut: a busy
-// instance on a loaded machine can miss checks while serving its sockets
-// well (seen with 500 sign-ins at once and a 500 ms check), and the app's
-// own pings find a hung one. The connection to an instance closes after each
+// must answer pong within 5 s, every 2 s; three failures take an instance
+// out, two successes bring it back; a refused connection fails a check at
+// once, and checks come every 500 ms while an instance changes state), and
+// a failed connect retried on another instance (what clients of a killed
+// instance meet before the check notices). Sessions on an instance marked
+// down are not cut. Both because a busy instance on a loaded machine
+// misses checks while serving its sockets well: with 500 sign-ins at once a
+// 500 ms check (and later a 3 s one) took a working instance out, cutting
+// all its sessions; the app's own pings find a hung instance. The connection to an instance closes after each
 // response (the client's stays open), so an instance's open sessions on the
 // balancer are its WebSockets and the requests in flight.
 func writeHAProxyConfig(path, socket string, port int, instancePorts []int) error {
@@ -61,8 +63,8 @@ backend %s
     balance leastconn
     option httpchk GET /server/ping
     http-check expect string pong
-    timeout check 3s
-    default-server check inter 1s fastinter 500ms downinter 1s fall 3 rise 2
+    timeout check 5s
+    default-server check inter 2s fastinter 500ms downinter 1s fall 3 rise 2
 `, socket, port, backendName, backendName)
 	for i, p := range instancePorts {
 		fmt.Fprintf(&b, "    server %s 127.0.0.1:%d\n", InstanceName(i), p)
