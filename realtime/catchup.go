@@ -14,7 +14,13 @@ func (s *Session) reconcile() {
 	if s.state != connOnline || s.catchingUp {
 		return
 	}
-	since := s.watermark.Add(-s.cfg.CatchUpMargin)
+	from := s.watermark
+	if from.IsZero() {
+		// Nothing seen yet: what came since this connection (a zero time
+		// is year 1, which PostgreSQL refuses).
+		from = s.connectedAt
+	}
+	since := from.Add(-s.cfg.CatchUpMargin)
 	s.watermark = s.newest
 	s.catchUp(since, 0)
 }

@@ -192,11 +192,11 @@ func (r createReq) answered(s *Session, f *frame, err error) {
 	case err == nil:
 		msgs, _ := decodeMessages(f.Data)
 		var stored *Message
+		s.forgetOutgoing(id)
 		if len(msgs) > 0 {
 			stored = &msgs[0]
 			s.emitLoaded(Loaded{Kind: LoadLive, Messages: msgs[:1]})
 		}
-		s.forgetOutgoing(id)
 		s.events.push(SendStatus{ID: id, State: SendDelivered, Stored: stored})
 	case isCode(err, "RECORD_NOT_UNIQUE"):
 		s.log.Info("realtime: a retried message was already stored", "id", id)

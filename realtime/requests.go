@@ -60,6 +60,18 @@ func (s *Session) finish(uid string) {
 // omit the uid on errors: those go to the oldest request waiting.
 func (s *Session) handleReply(f *frame) {
 	uid := f.uid()
+	if uid == "" && f.Status == "error" && f.Error != nil && f.Error.Code == "RECORD_NOT_UNIQUE" {
+		// Only a create gets this answer: the one in flight (servers
+		// before 12.4 leave the uid out of errors).
+		for _, u := range s.pendingOrder {
+			if p := s.pending[u]; p != nil {
+				if _, ok := p.req.(createReq); ok {
+					uid = u
+					break
+				}
+			}
+		}
+	}
 	if uid == "" && f.Status == "error" {
 		for _, u := range s.pendingOrder {
 			if p := s.pending[u]; p != nil && !isPing(p.req) {
@@ -78,6 +90,19 @@ func (s *Session) handleReply(f *frame) {
 		err = frameErr(f)
 	}
 	p.req.answered(s, f, err)
+}
+
+// dropCreateFor forgets the create request of message id, if one waits
+// (the message is known to be stored: its answer no longer matters).
+func (s *Session) dropCreateFor(id string) {
+	for _, u := range s.pendingOrder {
+		if p := s.pending[u]; p != nil {
+			if r, ok := p.req.(createReq); ok && r.msgID == id {
+				s.finish(u)
+				return
+			}
+		}
+	}
 }
 
 // timeout handles a request the server did not answer in time.

@@ -548,6 +548,34 @@ func (s *Session) emitLoaded(l Loaded) {
 		}
 	}
 	s.events.push(l)
+	s.settleStored(l.Messages)
+}
+
+// settleStored marks outgoing messages the server is seen to hold as
+// delivered, whatever became of their create's answer (Directus 11 answers
+// a retried create's RECORD_NOT_UNIQUE without its uid, so that answer can
+// reach another request, and the create then times out although stored).
+func (s *Session) settleStored(msgs []Message) {
+	if len(s.outbox) == 0 {
+		return
+	}
+	settled := false
+	for _, m := range msgs {
+		o := s.findOutgoing(m.ID)
+		if o == nil || s.intKeys {
+			continue
+		}
+		if o.state == outInFlight {
+			s.dropCreateFor(m.ID)
+		}
+		s.forgetOutgoing(m.ID)
+		stored := m
+		s.events.push(SendStatus{ID: m.ID, State: SendDelivered, Stored: &stored})
+		settled = true
+	}
+	if settled {
+		s.pumpOutbox()
+	}
 }
 
 // shutdown stops everything the loop started and moves to the end state
