@@ -713,23 +713,6 @@ func postMessage(t *testing.T, server string, u provision.DemoUser, text string)
 	}
 	call("/auth/login", "", map[string]string{"email": u.Email, "password": u.Password}, &login)
 	// Into setup's general channel, the conversation the app opens first.
-	req, err := http.NewRequest(http.MethodGet, server+"/items/channels?filter[name][_eq]=general&fields=id", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+login.Data.AccessToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET /items/channels: %v", err)
-	}
-	defer resp.Body.Close()
-	var general struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&general); err != nil || len(general.Data) != 1 {
-		t.Fatalf("the general channel: %s, %v", resp.Status, err)
-	}
-	call("/items/messages", login.Data.AccessToken, map[string]string{"text": text, "channel": general.Data[0].ID}, nil)
+	general := devservertest.GeneralChannel(t, server, login.Data.AccessToken)
+	call("/items/messages", login.Data.AccessToken, map[string]string{"text": text, "channel": general}, nil)
 }

@@ -26,7 +26,7 @@ func bulkInsert(t *testing.T, base, email, password string, texts []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	general := generalID(t, base, tok.Access)
+	general := devservertest.GeneralChannel(t, base, tok.Access)
 	for start := 0; start < len(texts); start += 500 {
 		var items []map[string]string
 		for _, text := range texts[start:min(start+500, len(texts))] {
@@ -45,27 +45,6 @@ func bulkInsert(t *testing.T, base, email, password string, texts []string) {
 			t.Fatalf("bulk insert: HTTP %d", resp.StatusCode)
 		}
 	}
-}
-
-// generalID is the id of setup's general channel.
-func generalID(t *testing.T, base, token string) string {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, base+"/items/channels?filter[name][_eq]=general&fields=id", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Data) != 1 {
-		t.Fatalf("general channel: HTTP %d, %v, %d found", resp.StatusCode, err, len(out.Data))
-	}
-	return out.Data[0].ID
 }
 
 func TestPagingThousandsOfMessagesHasNoGapsOrDuplicates(t *testing.T) {

@@ -117,26 +117,10 @@ func postLongAsKevin(t testing.TB, url, adminEmail, adminPassword string, kevin 
 			t.Fatalf("set the length check of messages.text: HTTP %d", st)
 		}
 	}
-	// Into setup's general channel, where the app opens.
-	greq, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/items/channels?filter[name][_eq]=general&fields=id", nil)
-	greq.Header.Set("Authorization", "Bearer "+kevinTok.Access)
-	gresp, err := http.DefaultClient.Do(greq)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var general struct {
-		Data []struct {
-			ID string `json:"id"`
-		} `json:"data"`
-	}
-	err = json.NewDecoder(gresp.Body).Decode(&general)
-	gresp.Body.Close()
-	if err != nil || len(general.Data) != 1 {
-		t.Fatalf("the general channel: %v", err)
-	}
+	general := devservertest.GeneralChannel(t, url, kevinTok.Access) // where the app opens
 	setCheck(nil)
 	id := uuid.NewString()
-	st := do(kevinTok.Access, http.MethodPost, "/items/messages", map[string]any{"id": id, "text": text, "channel": general.Data[0].ID})
+	st := do(kevinTok.Access, http.MethodPost, "/items/messages", map[string]any{"id": id, "text": text, "channel": general})
 	setCheck(provision.TextValidation())
 	if st != http.StatusOK {
 		t.Fatalf("Kevin posts %d bytes: HTTP %d", len(text), st)

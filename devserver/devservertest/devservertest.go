@@ -10,8 +10,10 @@ package devservertest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"sync"
 	"testing"
@@ -171,4 +173,29 @@ func skipOrFail(t testing.TB, err error) {
 		t.Skip(err)
 	}
 	t.Fatal(err)
+}
+
+// GeneralChannel returns the id of setup's general channel, read over REST
+// with a user's (or the admin's) access token.
+func GeneralChannel(t testing.TB, url, token string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url+"/items/channels?filter[name][_eq]=general&fields=id", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the general channel: %v", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		Data []struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || len(out.Data) != 1 {
+		t.Fatalf("the general channel: %s, %v, %d found", resp.Status, err, len(out.Data))
+	}
+	return out.Data[0].ID
 }
