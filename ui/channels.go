@@ -391,12 +391,8 @@ func (c *chatView) markSeen() {
 	}
 }
 
-// refreshSidebar re-reads the rows.
-func (c *chatView) refreshSidebar() {
-	c.ch.rows = c.ch.model.Rows()
-	c.ch.sidebar.Refresh()
-	c.showCounts()
-}
+// refreshSidebar re-reads the rows (showCounts does it with the totals).
+func (c *chatView) refreshSidebar() { c.showCounts() }
 
 // showCounts gives the app the totals for the title and the tray.
 func (c *chatView) showCounts() {
