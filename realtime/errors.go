@@ -147,3 +147,19 @@ func DecodeErrors(body []byte) []ServerError {
 	}
 	return out
 }
+
+// transient reports whether err says the server failed, not the request:
+// an internal error (its database away, a dropped database connection
+// surfaced as such), overload or rate limiting. Such a send goes out
+// again later; any other answer settles it.
+func transient(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code {
+	case "SERVICE_UNAVAILABLE", "INTERNAL_SERVER_ERROR", "INTERNAL", "REQUESTS_EXCEEDED":
+		return true
+	}
+	return false
+}

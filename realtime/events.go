@@ -44,16 +44,21 @@ type SendState int
 
 // The states of an outgoing message.
 const (
-	SendPending   SendState = iota // queued or in flight
+	SendPending   SendState = iota // queued, in flight, or waiting to go out again
 	SendDelivered                  // stored by the server
 	SendFailed                     // refused by the server: retry or discard
 )
 
 // SendStatus reports a change of an outgoing message (create, edit or delete).
 type SendStatus struct {
-	ID     string
-	State  SendState
-	Err    error    // why it failed, for SendFailed
+	ID    string
+	State SendState
+	// Err says why it failed, for SendFailed. For SendPending of a create
+	// it says why the message waits (the server could not store it: an
+	// internal error, its database away; KindServer): it goes out again
+	// by itself, and a later SendStatus settles it. Err is nil when a
+	// message is queued again by Retry.
+	Err    error
 	Stored *Message // the server's copy, for SendDelivered of a create or edit
 }
 
@@ -192,7 +197,9 @@ func (q *queue[T]) forward(out chan<- []T) {
 }
 
 // Problem reports a transient failure the user may want to see (an older
-// page that did not load, a subscription error). The session goes on.
+// page that did not load, a subscription error, sends waiting because the
+// server could not store them: the same Err as their SendStatus). The
+// session goes on.
 type Problem struct{ Err error }
 
 func (Problem) event() {}

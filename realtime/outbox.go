@@ -2,7 +2,9 @@ package realtime
 
 import (
 	"errors"
+	"fmt"
 	"slices"
+	"time"
 )
 
 // OutboxStore keeps unsent messages across restarts, in typing order.
@@ -137,10 +139,11 @@ func (s *Session) discardOutgoing(id string) {
 	}
 }
 
-// pumpOutbox sends the oldest queued message when nothing is in flight:
-// one at a time keeps them in order.
+// pumpOutbox sends the oldest queued message when nothing is in flight
+// and sends are not held after a server failure (sendLater): one at a time
+// keeps them in order.
 func (s *Session) pumpOutbox() {
-	if s.state != connOnline {
+	if s.state != connOnline || s.sendTimer != nil {
 		return
 	}
 	for _, o := range s.outbox {
@@ -181,12 +184,17 @@ func (s *Session) pumpOutbox() {
 type createReq struct{ msgID string }
 
 // answered settles the message in flight. A create that the server
-// reports as a duplicate was stored by an earlier attempt: delivered.
+// reports as a duplicate was stored by an earlier attempt: delivered. One
+// the server failed to store (an internal error) waits and goes out again;
+// any other error fails it.
 func (r createReq) answered(s *Session, f *frame, err error) {
 	id := r.msgID
 	o := s.findOutgoing(id)
 	if o == nil {
 		return
+	}
+	if !transient(err) {
+		s.sendsWork()
 	}
 	switch {
 	case err == nil:
@@ -202,6 +210,8 @@ func (r createReq) answered(s *Session, f *frame, err error) {
 		s.log.Info("realtime: a retried message was already stored", "id", id)
 		s.forgetOutgoing(id)
 		s.events.push(SendStatus{ID: id, State: SendDelivered})
+	case transient(err):
+		s.sendLater(o, err)
 	default:
 		o.state = outFailed
 		s.events.push(SendStatus{ID: id, State: SendFailed, Err: err})
@@ -220,16 +230,101 @@ func (createReq) lost(*Session) {}
 // offline cannot happen: pumpOutbox sends only while online.
 func (createReq) offline(*Session) {}
 
-// verdict: the server answered a ping but never answered the create: it
-// dropped the request (Directus sends no reply to invalid payloads).
+// verdict: the server answered a ping but never answered the create.
+// Directus answers nothing when a request fails with an error it does not
+// know, which is what its database being away looks like ("WebSocket
+// unhandled exception", ECONNREFUSED), and also what a payload it cannot
+// take may get: the send waits and goes out again, and fails only after
+// SendRetryFor of such failures.
 func (s *Session) verdict(id string) {
 	o := s.findOutgoing(id)
 	if o == nil || o.state != outInFlight {
 		return
 	}
-	o.state = outFailed
-	s.events.push(SendStatus{ID: id, State: SendFailed, Err: &Error{Kind: KindRejected, Msg: "The server did not accept the message."}})
+	s.sendLater(o, errNotAccepted)
 	s.pumpOutbox()
+}
+
+// errNotAccepted: a create the server never answered while it answered pings.
+var errNotAccepted = &Error{Kind: KindRejected, Msg: "The server did not accept the message."}
+
+// sendLater handles a send the server failed to store: the message goes
+// back to its place at the head of the queue (nothing typed after it
+// passes it) and the outbox holds for the next backoff delay, with a
+// status saying why (SendStatus pending with Err, and Problem). Once the
+// server has failed sends for SendRetryFor, counted from the later of the
+// first failure and the current connection's start (time spent offline
+// does not count), the message fails as any refused one, so that a
+// message the server never takes does not hold the others for ever.
+func (s *Session) sendLater(o *outgoing, err error) {
+	now := time.Now()
+	if s.sendTrouble.IsZero() {
+		s.sendTrouble = now
+	}
+	since := s.sendTrouble
+	if s.connectedAt.After(since) {
+		since = s.connectedAt
+	}
+	id := o.msg.ID
+	if now.Sub(since) >= s.cfg.SendRetryFor {
+		s.log.Warn("realtime: the server has not stored messages for too long; the send is marked failed",
+			"id", id, "failing_since", s.sendTrouble, "err", err)
+		o.state = outFailed
+		s.events.push(SendStatus{ID: id, State: SendFailed, Err: err})
+		return
+	}
+	o.state = outQueued
+	delay := s.sendBackoff.NextBackOff()
+	stopTimer(&s.sendTimer)
+	s.sendTimer = time.NewTimer(delay)
+	s.log.Warn("realtime: the server could not store a message; it is sent again later",
+		"id", id, "retry_in", delay, "err", err)
+	wait := waitingErr(err, s.waiting())
+	s.events.push(SendStatus{ID: id, State: SendPending, Err: wait}, Problem{Err: wait})
+}
+
+// sendsWork notes that the server settled a send (stored or refused it):
+// the next failure starts a new backoff and a new SendRetryFor.
+func (s *Session) sendsWork() {
+	if !s.sendTrouble.IsZero() {
+		s.log.Info("realtime: the server takes messages again", "failing_since", s.sendTrouble)
+	}
+	s.sendTrouble = time.Time{}
+	s.sendBackoff.Reset()
+}
+
+// waiting counts the messages that wait to be sent (not failed).
+func (s *Session) waiting() int {
+	n := 0
+	for _, o := range s.outbox {
+		if o.state != outFailed {
+			n++
+		}
+	}
+	return n
+}
+
+// waitingErr says, for the status line, that n messages wait because the
+// server could not store them (cause: what it answered, or errNotAccepted).
+func waitingErr(cause error, n int) *Error {
+	why := "it did not answer"
+	switch {
+	case isCode(cause, "REQUESTS_EXCEEDED"):
+		why = "it is rate limiting this client"
+	case isCode(cause, "SERVICE_UNAVAILABLE"):
+		why = "it is overloaded or unavailable"
+	case cause != errNotAccepted:
+		why = "it reported an internal error"
+	}
+	what := "1 message waits"
+	if n != 1 {
+		what = fmt.Sprintf("%d messages wait", n)
+	}
+	e := &Error{Kind: KindServer, Msg: fmt.Sprintf("The server cannot store messages right now (%s): %s and will be sent again automatically.", why, what), Err: cause}
+	if ce, ok := cause.(*Error); ok {
+		e.Code = ce.Code
+	}
+	return e
 }
 
 func (s *Session) findOutgoing(id string) *outgoing {

@@ -29,6 +29,11 @@ type Config struct {
 	// Outbox opens the durable outbox of the signed-in account; nil keeps
 	// unsent messages in memory only.
 	Outbox func(server *url.URL, user User) (OutboxStore, error)
+	// SendRetryFor is how long sends keep going out again, with the
+	// reconnect backoff between attempts, while the server fails to store
+	// them (an internal error, its database away, no answer): after that
+	// the message waiting is marked failed, to retry or discard [5m].
+	SendRetryFor time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -55,6 +60,9 @@ func (c *Config) applyDefaults() {
 	}
 	if c.MaxBackoff <= 0 {
 		c.MaxBackoff = 30 * time.Second
+	}
+	if c.SendRetryFor <= 0 {
+		c.SendRetryFor = 5 * time.Minute
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -130,6 +138,10 @@ type Session struct {
 	store    OutboxStore
 	storeErr error // why the outbox could not be opened
 	intKeys  bool  // integer primary keys: no client ids, at-least-once
+	// Sends held after the server failed to store one (outbox.go).
+	sendBackoff *backoff.ExponentialBackOff
+	sendTimer   *time.Timer // set while sends wait: the outbox goes on when it fires
+	sendTrouble time.Time   // when the current run of failed sends began; zero when sends work
 
 	// What was read (catchup.go).
 	fields       []string
@@ -169,11 +181,6 @@ func newSession(cfg Config) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := backoff.NewExponentialBackOff()
-	b.InitialInterval = cfg.MinBackoff
-	b.MaxInterval = cfg.MaxBackoff
-	b.Multiplier = 2
-	b.RandomizationFactor = 0.3
 	s := &Session{
 		cfg:         cfg,
 		base:        base,
@@ -186,13 +193,25 @@ func newSession(cfg Config) (*Session, error) {
 		done:        make(chan struct{}),
 		fields:      messageFields,
 		pending:     map[string]*pending{},
-		backoff:     b,
+		backoff:     newBackoff(cfg),
+		sendBackoff: newBackoff(cfg),
 		connectDone: make(chan connectResult, 1),
 		refreshDone: make(chan refreshResult, 1),
 		ch:          newChannelState(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// newBackoff is the capped exponential backoff with jitter of reconnects
+// and of sends the server could not store.
+func newBackoff(cfg Config) *backoff.ExponentialBackOff {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval = cfg.MinBackoff
+	b.MaxInterval = cfg.MaxBackoff
+	b.Multiplier = 2
+	b.RandomizationFactor = 0.3
+	return b
 }
 
 // start opens the first connection in the caller's goroutine (Connect
@@ -422,6 +441,9 @@ func (s *Session) loop(first *connectResult) {
 		case <-timerC(s.retryTimer):
 			s.retryTimer = nil
 			s.attemptConnect()
+		case <-timerC(s.sendTimer):
+			s.sendTimer = nil
+			s.pumpOutbox()
 		case res := <-s.connectDone:
 			if res.err != nil {
 				s.connectFailed(res.err)
@@ -589,6 +611,7 @@ func (s *Session) shutdown(end connState, why error) {
 	s.dropPending()
 	stopTimer(&s.refreshTimer)
 	stopTimer(&s.retryTimer)
+	stopTimer(&s.sendTimer)
 	stopTimer(&s.ch.markTime)
 	s.setState(end, time.Time{}, why)
 }
