@@ -72,6 +72,9 @@ type chatView struct {
 	// expanded are the long messages the user unfolded ("Show more").
 	expanded map[string]bool
 
+	// waiting are the sends the server failed to store, going out again
+	// later: the status line says so until each is settled.
+	waiting       map[string]bool
 	loadingOlder  bool
 	followPending bool // a scroll to the newest row is dispatched
 	holdScroll    bool // a row is refolded: it, not the newest row, stays in view
@@ -81,7 +84,7 @@ type chatView struct {
 }
 
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool) *chatView {
-	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}}
+	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.list = widget.NewListWithData(c.data, c.heights.newRow, c.bindRow)
@@ -205,6 +208,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 		case realtime.StateChanged:
 			c.setState(ev)
 		case realtime.SendStatus:
+			c.sendWaits(ev)
 			if ev.State == realtime.SendFailed {
 				if i := c.tl.Index(ev.ID); i >= 0 && c.tl.At(i).Status == timeline.Sent {
 					c.status.SetText("Not changed: " + realtime.Describe(ev.Err))
@@ -397,6 +401,22 @@ func (c *chatView) logout() account {
 
 // closeSession ends the session, at quit.
 func (c *chatView) closeSession() { c.session.Close() }
+
+// sendWaits keeps the status line's "messages wait" notice (a send the
+// server failed to store: realtime says why with SendPending and Err) until
+// every waiting send is settled; then the connection state is shown again.
+func (c *chatView) sendWaits(ev realtime.SendStatus) {
+	switch {
+	case ev.State == realtime.SendPending && ev.Err != nil:
+		c.waiting[ev.ID] = true
+		c.status.SetText(realtime.Describe(ev.Err))
+	case ev.State != realtime.SendPending && c.waiting[ev.ID]:
+		delete(c.waiting, ev.ID)
+		if len(c.waiting) == 0 {
+			c.setState(c.state)
+		}
+	}
+}
 
 // setState shows the connection state in the status line.
 func (c *chatView) setState(s realtime.StateChanged) {
