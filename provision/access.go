@@ -15,14 +15,24 @@ func ownMessages() map[string]any {
 	return map[string]any{"user_created": map[string]any{"_eq": "$CURRENT_USER"}}
 }
 
+// MyChannels is the list of the current user's channels, as a Directus
+// dynamic variable: the channel of each row of the user's chat_memberships
+// (the one-to-many alias of channel_members.user on directus_users).
+// Directus reads it per request, so a new membership counts at once.
+//
+// A rule written through channels.members (one-to-many) makes Directus join
+// every message to the channel's members and group the rows by message
+// before sorting: 0.5–0.7 s for any page of a 100,000-message server on
+// SQLite, whatever the indexes. This form is a plain `channel IN (...)`.
+const MyChannels = "$CURRENT_USER." + UserMembershipsField + ".channel"
+
 // memberOf is the rule "the current user is a member of the channel", with
-// path the way from the collection to channels ("" for channels itself).
+// path the field that holds the channel ("" for channels itself).
 func memberOf(path string) map[string]any {
-	r := map[string]any{"members": map[string]any{"user": map[string]any{"_eq": "$CURRENT_USER"}}}
-	if path != "" {
-		r = map[string]any{path: r}
+	if path == "" {
+		path = "id"
 	}
-	return r
+	return map[string]any{path: map[string]any{"_in": MyChannels}}
 }
 
 // visibleChannel is the rule "the channel is public, or the current user is

@@ -714,7 +714,7 @@ func TestChannelSchema(t *testing.T) {
 	}
 	for _, r := range []struct{ path, related, onDelete, oneField string }{
 		{"channel_members/channel", "channels", "CASCADE", "members"},
-		{"channel_members/user", "directus_users", "CASCADE", ""},
+		{"channel_members/user", "directus_users", "CASCADE", provision.UserMembershipsField},
 		{"messages/channel", "channels", "CASCADE", ""},
 		{"channels/user_created", "directus_users", "SET NULL", ""},
 	} {
@@ -897,5 +897,73 @@ func TestSetupMigratesSingleRoomInstall(t *testing.T) {
 	}
 	if got := count(t, base, admin, "channel_members", map[string]any{"channel": map[string]any{"_eq": general}}); got != 1+len(provision.DemoUsers()) {
 		t.Errorf("general has %d members, want the old user and the demo users", got)
+	}
+
+	// An install set up before the read rules named the user's channels
+	// through directus_users.chat_memberships: rules through
+	// channel.members, no alias. Setup moves it to the new form, keeps the
+	// memberships' on-delete rule, and the old user still reads general.
+	oldRule := map[string]any{"_or": []any{
+		map[string]any{"channel": map[string]any{"kind": map[string]any{"_eq": "public"}}},
+		map[string]any{"channel": map[string]any{"members": map[string]any{"user": map[string]any{"_eq": "$CURRENT_USER"}}}},
+	}}
+	a = call(t, http.MethodGet, base+"/permissions"+q(map[string]any{"collection": map[string]any{"_eq": "messages"}, "action": map[string]any{"_eq": "read"}}, "id"), admin, nil)
+	var perms []struct {
+		ID json.Number `json:"id"`
+	}
+	if err := json.Unmarshal(a.Data, &perms); err != nil || len(perms) != 1 {
+		t.Fatalf("messages read permission: %d %s", a.Status, a.Data)
+	}
+	// Directus 12 without a license refuses rules: its read has none.
+	a = call(t, http.MethodPatch, base+"/permissions/"+perms[0].ID.String(), admin, map[string]any{"permissions": oldRule})
+	ruled := a.Status == http.StatusOK
+	if !ruled && a.Code != "RESOURCE_RESTRICTED" {
+		t.Fatalf("old read rule: %d %s", a.Status, a.Code)
+	}
+	// Directus 11.17 crashes on a relation PATCH that is the first request
+	// after a schema change (see ensureOneField): one before it.
+	call(t, http.MethodGet, base+"/relations/channel_members/user", admin, nil)
+	unalias := map[string]any{"collection": "channel_members", "field": "user", "related_collection": "directus_users",
+		"schema": map[string]any{"on_delete": "CASCADE"}, "meta": map[string]any{"one_field": nil}}
+	if a := call(t, http.MethodPatch, base+"/relations/channel_members/user", admin, unalias); a.Status != http.StatusOK {
+		t.Fatalf("remove the alias: %d %s", a.Status, a.Code)
+	}
+	if a := call(t, http.MethodDelete, base+"/fields/directus_users/"+provision.UserMembershipsField, admin, nil); a.Status/100 != 2 {
+		t.Fatalf("delete the alias field: %d %s", a.Status, a.Code)
+	}
+	rep, err = run(t, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("moving the read rules on %s:\n%s", rep.ServerVersion, strings.Join(rep.Changes, "\n"))
+	for _, want := range []string{
+		"created field directus_users." + provision.UserMembershipsField,
+		"named the alias directus_users." + provision.UserMembershipsField + " of channel_members.user",
+	} {
+		if !slices.ContainsFunc(rep.Changes, func(c string) bool { return strings.HasPrefix(c, want) }) {
+			t.Errorf("no change %q", want)
+		}
+	}
+	a = call(t, http.MethodGet, base+"/relations/channel_members/user", admin, nil)
+	var rel struct {
+		Schema struct {
+			OnDelete string `json:"on_delete"`
+		} `json:"schema"`
+		Meta struct {
+			OneField string `json:"one_field"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(a.Data, &rel); err != nil || rel.Meta.OneField != provision.UserMembershipsField || rel.Schema.OnDelete != "CASCADE" {
+		t.Errorf("channel_members.user after setup: %d %s", a.Status, a.Data)
+	}
+	if got := count(t, base, tok, "messages", map[string]any{"channel": map[string]any{"_eq": general}}); got != n+1 {
+		t.Errorf("after the move the old user reads %d messages in general, want %d", got, n+1)
+	}
+	if a := call(t, http.MethodGet, base+"/permissions/"+perms[0].ID.String(), admin, nil); ruled && !strings.Contains(string(a.Data), provision.MyChannels) {
+		t.Errorf("messages read rule after setup: %s, want it through %s", a.Data, provision.MyChannels)
+	}
+	rep, err = run(t, opts)
+	if err != nil || rep.Changed() {
+		t.Fatalf("run after the move: changes %q, err %v; want nothing changed", rep.Changes, err)
 	}
 }

@@ -24,8 +24,12 @@ const (
 	Collection         = "messages"
 	ChannelsCollection = "channels"
 	MembersCollection  = "channel_members"
-	RoleName           = "Chat users"
-	PolicyName         = "Chat users"
+	// UserMembershipsField is the one-to-many alias on directus_users that
+	// lists a user's channel_members rows: the read rules name the user's
+	// channels through it (MyChannels).
+	UserMembershipsField = "chat_memberships"
+	RoleName             = "Chat users"
+	PolicyName           = "Chat users"
 )
 
 // ConversationIndex is the index for a conversation's pages. Without it

@@ -294,6 +294,14 @@ func ensureSchema(ctx context.Context, c *client, rep *Report) error {
 			return err
 		}
 	}
+	users := collectionSpec{Name: "directus_users", Fields: []field{{
+		Field: UserMembershipsField, Type: "alias",
+		Meta: map[string]any{"special": []string{"o2m"}, "interface": "list-o2m", "hidden": true,
+			"note": "The user's chat channel memberships (directuschat setup: the chat's read rules use it)"},
+	}}}
+	if err := ensureFields(ctx, c, users, rep); err != nil {
+		return err
+	}
 	for _, r := range relations() {
 		if err := ensureRelation(ctx, c, r, rep); err != nil {
 			return err
@@ -432,7 +440,7 @@ func relations() []relation {
 		{Collection: Collection, Field: "channel", Related: ChannelsCollection, OnDelete: "CASCADE"},
 		{Collection: ChannelsCollection, Field: "user_created", Related: "directus_users", OnDelete: "SET NULL"},
 		{Collection: MembersCollection, Field: "channel", Related: ChannelsCollection, OnDelete: "CASCADE", OneField: "members"},
-		{Collection: MembersCollection, Field: "user", Related: "directus_users", OnDelete: "CASCADE"},
+		{Collection: MembersCollection, Field: "user", Related: "directus_users", OnDelete: "CASCADE", OneField: UserMembershipsField},
 	}
 }
 
@@ -441,14 +449,15 @@ func relations() []relation {
 // filtered on.
 func ensureRelation(ctx context.Context, c *client, r relation, rep *Report) error {
 	var rel struct {
-		RelatedCollection string `json:"related_collection"`
+		RelatedCollection string        `json:"related_collection"`
+		Meta              *relationMeta `json:"meta"`
 	}
 	name := r.Collection + "." + r.Field
 	err := c.do(ctx, http.MethodGet, "/relations/"+r.Collection+"/"+r.Field, nil, &rel)
 	var e *APIError
 	switch {
 	case err == nil && rel.RelatedCollection == r.Related:
-		return nil
+		return ensureOneField(ctx, c, r, rel.Meta != nil, oneFieldOf(rel.Meta), rep)
 	case err == nil:
 		return fmt.Errorf("%s is related to %q, the app needs %s", name, rel.RelatedCollection, r.Related)
 	case errors.As(err, &e) && (e.Status == http.StatusNotFound || e.Status == http.StatusForbidden):
@@ -473,5 +482,50 @@ func ensureRelation(ctx context.Context, c *client, r relation, rep *Report) err
 		msg += fmt.Sprintf(", alias %s.%s", r.Related, r.OneField)
 	}
 	rep.Changes = append(rep.Changes, msg)
+	return nil
+}
+
+// relationMeta is the part of Directus's relation row setup reads.
+type relationMeta struct {
+	OneField string `json:"one_field"`
+}
+
+func oneFieldOf(meta *relationMeta) string {
+	if meta == nil {
+		return ""
+	}
+	return meta.OneField
+}
+
+// ensureOneField names the one-to-many alias of an existing relation (an
+// install set up before the alias existed). Directus rebuilds the foreign
+// key on any change of a relation, so its on-delete rule is sent again;
+// the collection and field must be in the body too (without them Directus
+// 11.17 crashes). Directus 11.17 also crashes when this PATCH is the first
+// request after a schema change: that request gets the frozen schema the
+// cache keeps, and the relation update writes into it ("Cannot assign to
+// read only property 'constraint_name'"). The GET of the relation that
+// ensureRelation makes just before is that first request.
+func ensureOneField(ctx context.Context, c *client, r relation, hasMeta bool, have string, rep *Report) error {
+	name := r.Collection + "." + r.Field
+	switch {
+	case r.OneField == "" || have == r.OneField:
+		return nil
+	case have != "":
+		return fmt.Errorf("%s already has the alias %s.%s; the app needs it named %s: rename it by hand", name, r.Related, have, r.OneField)
+	case !hasMeta:
+		return fmt.Errorf("%s has no Directus relation row (a foreign key made outside Directus): remove it or relate it in Directus", name)
+	}
+	body := map[string]any{
+		"collection":         r.Collection,
+		"field":              r.Field,
+		"related_collection": r.Related,
+		"schema":             map[string]any{"on_delete": r.OnDelete},
+		"meta":               map[string]any{"one_field": r.OneField},
+	}
+	if err := c.do(ctx, http.MethodPatch, "/relations/"+r.Collection+"/"+r.Field, body, nil); err != nil {
+		return fmt.Errorf("name the alias %s.%s of %s: %w", r.Related, r.OneField, name, err)
+	}
+	rep.Changes = append(rep.Changes, fmt.Sprintf("named the alias %s.%s of %s", r.Related, r.OneField, name))
 	return nil
 }
