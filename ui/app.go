@@ -167,6 +167,7 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		clearUnread:    u.clearUnread,
 		setCounts:      u.setCounts,
 		notifyMessages: u.notifyMessages,
+		openURL:        u.fyne.OpenURL,
 	}
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache

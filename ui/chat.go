@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,6 +45,8 @@ type chatHost struct {
 	// conversations (servers with channels); notifyMessages notifies.
 	setCounts      func(unread, mentions int)
 	notifyMessages func(msgs []realtime.Message)
+	// openURL opens a link in the default browser or mail program.
+	openURL func(*url.URL) error
 }
 
 // chatView is the chat screen: history, composer and status line.
@@ -71,6 +74,11 @@ type chatView struct {
 	heights      *rowHeights
 	// expanded are the long messages the user unfolded ("Show more").
 	expanded map[string]bool
+	bodies   bodyCache // messages' rich text, as rows show it
+	// hoverStatus is the status line's text before the pointer went over
+	// a link (which shows the link's target there); hovering tells.
+	hoverStatus string
+	hovering    bool
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -87,6 +95,12 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{}}
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
+	c.heights.actions = richActions{
+		openLink: c.openLink,
+		hover:    c.linkHover,
+		copyCode: c.copyCode,
+		scroll:   c.scrollList,
+	}
 	c.list = widget.NewListWithData(c.data, c.heights.newRow, c.bindRow)
 	c.list.OnSelected = func(id widget.ListItemID) {
 		c.list.Unselect(id)
@@ -604,32 +618,39 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	if e.Edited() {
 		meta += " (edited)"
 	}
-	shown := e.Text
 	mentionsMe := false
+	var name names
+	me := c.session.User().ID
 	if c.channelsOn() {
-		shown = mention.Display(e.Text, c.ch.personName)
-		if me := c.session.User().ID; e.AuthorID != me && mention.Mentions(e.Text, me) {
+		name = c.ch.personName
+		if e.AuthorID != me && mention.Mentions(e.Text, me) {
 			mentionsMe = true
 			meta += " · mentions you"
 		}
 	}
-	text, fold := displayText(shown, c.expanded[e.ID])
+	body, text, fold := c.bodies.get(e.Text, c.expanded[e.ID], name, me)
+	day := dayLineAt(c.tl.At, index, c.tl.HasOlder(), time.Now())
 	rc := rowContent{
 		mentionsMe: mentionsMe,
 		author:     nameOf(e.Message),
 		meta:       meta,
 		failed:     e.Status == timeline.Failed || notSaved,
 		text:       text,
+		body:       body,
 		fold:       fold,
 		divider:    e.ID == c.firstUnread,
+		day:        day,
 	}
+	rc.grouped = day == "" && index > 0 && !rc.divider && !mentionsMe && continues(c.tl.At(index-1), e)
 	if fold == foldCapped {
 		rc.total = utf8.RuneCountInString(e.Text)
 	}
 	r.show(rc)
+	r.id = e.ID
 	id := e.ID
 	r.onToggle = func() { c.toggleFold(id) }
 	r.onCopy = func() { c.copyText(id) }
+	r.onMenu = func(link *rlink) []*fyne.MenuItem { return c.rowMenu(id, link) }
 	c.fitRow(index, e, rc)
 	if index == c.tl.Len()-1 {
 		c.seen() // the newest row is being shown
@@ -664,7 +685,143 @@ func (c *chatView) toggleFold(id string) {
 // expanded row shows at most expandChars characters of it.
 func (c *chatView) copyText(id string) {
 	if i := c.tl.Index(id); i >= 0 {
-		c.host.clipboard.SetContent(c.tl.At(i).Text)
-		c.status.SetText(fmt.Sprintf("Copied %s characters.", thousands(utf8.RuneCountInString(c.tl.At(i).Text))))
+		text := c.typedText(c.tl.At(i))
+		c.host.clipboard.SetContent(text)
+		c.status.SetText(fmt.Sprintf("Copied %s characters.", thousands(utf8.RuneCountInString(text))))
 	}
+}
+
+// typedText is a message's text as typed: Markdown as it was written,
+// mentions as "@" and the person's name.
+func (c *chatView) typedText(e timeline.Entry) string {
+	if c.channelsOn() {
+		return mention.Display(e.Text, c.ch.personName)
+	}
+	return e.Text
+}
+
+// copyMessage puts the text of message id, as typed, on the clipboard
+// (the row menu's Copy text).
+func (c *chatView) copyMessage(id string) {
+	if i := c.tl.Index(id); i >= 0 {
+		c.host.clipboard.SetContent(c.typedText(c.tl.At(i)))
+		c.status.SetText("Copied the message.")
+	}
+}
+
+// copyCode puts a code block's text on the clipboard (its Copy button).
+func (c *chatView) copyCode(code string) {
+	c.host.clipboard.SetContent(code)
+	c.status.SetText("Copied the code.")
+}
+
+// rowMenu is the menu of message id's row: when it was sent (and edited),
+// what a link it was opened on does, and Copy text.
+func (c *chatView) rowMenu(id string, link *rlink) []*fyne.MenuItem {
+	i := c.tl.Index(id)
+	if i < 0 {
+		return nil
+	}
+	e := c.tl.At(i)
+	when := fyne.NewMenuItem(fullTime(e.Created), nil)
+	when.Disabled = true
+	items := []*fyne.MenuItem{when}
+	if e.Edited() {
+		edited := fyne.NewMenuItem("Edited "+fullTime(e.Updated), nil)
+		edited.Disabled = true
+		items = append(items, edited)
+	}
+	items = append(items, fyne.NewMenuItemSeparator())
+	if link != nil {
+		l := *link
+		items = append(items,
+			fyne.NewMenuItem("Open link", func() { c.openLink(l) }),
+			fyne.NewMenuItem("Copy link address", func() {
+				c.host.clipboard.SetContent(l.target)
+				c.status.SetText("Copied the link's address.")
+			}))
+	}
+	return append(items, fyne.NewMenuItem("Copy text", func() { c.copyMessage(id) }))
+}
+
+// openableURL is target as a link may open it: http or https with a host,
+// or mailto with an address. markup only makes such links; this checks
+// again at the click.
+func openableURL(target string) (*url.URL, bool) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, false
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http", "https":
+		if u.Host == "" || u.Opaque != "" {
+			return nil, false
+		}
+	case "mailto":
+		if u.Opaque == "" {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	return u, true
+}
+
+// openLink opens a message's link in the default browser (or mail
+// program). A link whose text names another address than it opens (markup
+// marks it deceptive) first asks, showing where it really goes.
+func (c *chatView) openLink(l rlink) {
+	u, ok := openableURL(l.target)
+	if !ok {
+		c.status.SetText("This link cannot be opened.")
+		return
+	}
+	if !l.deceptive {
+		c.open(u)
+		return
+	}
+	target := widget.NewLabel(u.String())
+	target.Wrapping = fyne.TextWrapBreak
+	target.TextStyle = fyne.TextStyle{Bold: true}
+	body := container.NewVBox(widget.NewLabel("This link's text shows another address than where it goes. Open"), target)
+	d := dialog.NewCustomConfirm("Open link?", "Open", "Cancel", body, func(yes bool) {
+		if yes {
+			c.open(u)
+		}
+	}, c.host.win)
+	d.Resize(fyne.NewSize(420, 200))
+	d.Show()
+}
+
+func (c *chatView) open(u *url.URL) {
+	if c.host.openURL == nil {
+		return
+	}
+	if err := c.host.openURL(u); err != nil {
+		c.status.SetText("Could not open the link: " + err.Error())
+	}
+}
+
+// linkHover shows the target of the link under the pointer in the status
+// line, and what was there before once the pointer leaves it.
+func (c *chatView) linkHover(l *rlink) {
+	if l != nil {
+		if !c.hovering {
+			c.hoverStatus, c.hovering = c.status.Text, true
+		}
+		c.status.SetText("→ " + l.target)
+		return
+	}
+	if c.hovering {
+		c.hovering = false
+		if strings.HasPrefix(c.status.Text, "→ ") {
+			c.status.SetText(c.hoverStatus)
+		}
+	}
+}
+
+// scrollList scrolls the history by a vertical scroll that happened over
+// a code block (which scrolls only sideways).
+func (c *chatView) scrollList(ev *fyne.ScrollEvent) {
+	c.list.ScrollToOffset(c.list.GetScrollOffset() - ev.Scrolled.DY)
 }

@@ -151,13 +151,11 @@ func (u *uiThread) drain() {
 
 // rowOf is the laid-out row showing message id, or nil.
 func rowOf(c *chatView, id string) *messageRow {
-	i := c.tl.Index(id)
-	if i < 0 {
+	if c.tl.Index(id) < 0 {
 		return nil
 	}
-	want := c.tl.At(i).Text
 	for _, o := range test.LaidOutObjects(c.list) {
-		if r, ok := o.(*messageRow); ok && r.parts != nil && r.Visible() && r.shown.text != "" && strings.HasPrefix(want, strings.TrimSuffix(r.shown.text, " …")) {
+		if r, ok := o.(*messageRow); ok && r.parts != nil && r.Visible() && r.id == id {
 			return r
 		}
 	}

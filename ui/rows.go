@@ -17,11 +17,16 @@ import (
 
 type bindingItem = binding.DataItem
 
-// messageRow is one message: author and time on a line, the text below,
-// wrapped to the width, and above the first unread message a "New
-// messages" divider. A long text is folded (see longtext.go): the row
-// shows its start and a "Show more" button; expanded, the text is drawn by
-// several labels of bounded size, stacked so they read as one.
+// messageRow is one message: author and time on a line (unless the
+// message goes under the previous one's header, daylines.go), the text
+// below, wrapped to the width, above the first message of a day a day
+// line, and above the first unread message a "New messages" divider. Plain
+// text is drawn by labels; text with formatting by a richView
+// (richtext.go). A long text is folded (see longtext.go): the row shows
+// its start and a "Show more" button; expanded, plain text is drawn by
+// several labels of bounded size, stacked so they read as one. A secondary
+// tap (or a long press) opens the row's menu: the full date and time,
+// Copy text, and for a link, its address.
 //
 // Rows are built to be cheap, because widget.List makes many: on every
 // full refresh (each batch, each SetItemHeight) it creates a row only to
@@ -36,10 +41,16 @@ type messageRow struct {
 	overlap  float32   // see rowHeights.overlap
 	parts    *rowParts // nil until the row is shown or laid out
 	shown    rowContent
+	id       string // the message shown, as bound
 	// onToggle and onCopy are set by whoever binds the row: the fold
-	// button and "Copy all" call them.
+	// button and "Copy all" call them. onMenu gives the row's menu (link:
+	// the one it was opened on, or nil).
 	onToggle, onCopy func()
+	onMenu           func(link *rlink) []*fyne.MenuItem
+	act              richActions // for its rich text: the chat's, and the menu
 }
+
+var _ fyne.SecondaryTappable = (*messageRow)(nil)
 
 // rowParts are a row's canvas objects.
 type rowParts struct {
@@ -47,8 +58,10 @@ type rowParts struct {
 	header   *fyne.Container
 	author   *canvas.Text
 	meta     *canvas.Text
-	text     *widget.Label   // the text, or its first chunk
+	text     *widget.Label   // plain text, or its first chunk
 	more     []*widget.Label // the other chunks of an expanded text
+	rich     *richView       // nil until needed: text with formatting
+	day      *dayLine        // nil until needed
 	controls *fyne.Container // nil until needed: toggle, copyAll
 	toggle   *widget.Button
 	copyAll  *widget.Button
@@ -59,7 +72,10 @@ type rowParts struct {
 // (every full refresh of the list re-binds the visible rows) is left alone.
 type rowContent struct {
 	author, meta    string
-	text            string    // what is shown of the message: see displayText
+	text            string    // what is shown of plain text: see displayText
+	body            *richBody // the text with formatting (then text is ""), or nil
+	grouped         bool      // under the previous message's header: no header
+	day             string    // the day line above it, or ""
 	fold            foldState // how
 	total           int       // characters in the whole message, for "Copy all"
 	failed, divider bool
@@ -68,9 +84,27 @@ type rowContent struct {
 
 // newRow makes an empty row for widget.List.
 func (h *rowHeights) newRow() fyne.CanvasObject {
-	r := &messageRow{template: h.templateSize, overlap: h.overlap}
+	r := &messageRow{template: h.templateSize, overlap: h.overlap, act: h.actions}
+	r.act.menu = r.showMenu
 	r.ExtendBaseWidget(r)
 	return r
+}
+
+// TappedSecondary opens the row's menu.
+func (r *messageRow) TappedSecondary(ev *fyne.PointEvent) { r.showMenu(ev, nil) }
+
+// showMenu opens the row's menu at the event, for link if it was opened
+// on one.
+func (r *messageRow) showMenu(ev *fyne.PointEvent, link *rlink) {
+	if r.onMenu == nil {
+		return
+	}
+	items := r.onMenu(link)
+	c := fyne.CurrentApp().Driver().CanvasForObject(r)
+	if len(items) == 0 || c == nil {
+		return
+	}
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), c, ev.AbsolutePosition)
 }
 
 // MinSize is the template size until the row has content.
@@ -127,8 +161,41 @@ func (r *messageRow) show(c rowContent) {
 		p.meta.Refresh()
 	}
 	relayout := false
-	if c.text != old.text {
-		relayout = r.showText(chunks(c.text)) || relayout
+	if c.body != nil {
+		if p.rich == nil {
+			p.rich = newRichView(&r.act)
+		}
+		p.rich.setBody(c.body)
+		relayout = relayout || c.body != old.body
+		p.rich.Show()
+		p.text.Hide()
+		if len(p.more) > 0 {
+			r.showText([]string{""})
+		}
+	} else {
+		if p.rich != nil && p.rich.Visible() {
+			p.rich.setBody(nil)
+			p.rich.Hide()
+			p.text.Show()
+			relayout = true
+		}
+		if c.text != old.text || old.body != nil {
+			relayout = r.showText(chunks(c.text)) || relayout
+		}
+	}
+	if c.grouped != old.grouped {
+		p.header.Hidden = c.grouped
+		relayout = true
+	}
+	if c.day != old.day {
+		if c.day != "" && p.day == nil {
+			p.day = newDayLine()
+		}
+		if p.day != nil {
+			p.day.setText(c.day)
+			p.day.Hidden = c.day == ""
+		}
+		relayout = true
 	}
 	if c.fold != old.fold || c.total != old.total {
 		relayout = r.showControls(c.fold, c.total) || relayout
@@ -210,10 +277,20 @@ func (r *messageRow) showControls(f foldState, total int) bool {
 
 // objects are the row's visible canvas objects, in drawing order.
 func (p *rowParts) objects() []fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, 0, 4+len(p.more))
-	objs = append(objs, p.header, p.text)
-	for _, l := range p.more {
-		objs = append(objs, l)
+	objs := make([]fyne.CanvasObject, 0, 6+len(p.more))
+	if p.day != nil && p.day.Visible() {
+		objs = append(objs, p.day)
+	}
+	if p.header.Visible() {
+		objs = append(objs, p.header)
+	}
+	if p.rich != nil && p.rich.Visible() {
+		objs = append(objs, p.rich)
+	} else {
+		objs = append(objs, p.text)
+		for _, l := range p.more {
+			objs = append(objs, l)
+		}
 	}
 	if p.controls != nil && p.controls.Visible() {
 		objs = append(objs, p.controls)
@@ -283,20 +360,37 @@ type rowLayout struct {
 func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding()
 	y := float32(0)
+	if d := l.p.day; d != nil && d.Visible() {
+		h := d.MinSize().Height
+		d.Move(fyne.NewPos(0, y))
+		d.Resize(fyne.NewSize(size.Width, h))
+		y += h
+	}
 	if d := l.p.divider; d != nil && d.Visible() {
 		h := d.MinSize().Height
-		d.Move(fyne.NewPos(0, 0))
+		d.Move(fyne.NewPos(0, y))
 		d.Resize(fyne.NewSize(size.Width, h))
-		y = h
+		y += h
 	}
-	header := l.p.header
-	h := header.MinSize().Height
-	header.Move(fyne.NewPos(pad, y+pad/2))
-	header.Resize(fyne.NewSize(size.Width-2*pad, h))
-	y += h
+	if header := l.p.header; header.Visible() {
+		h := header.MinSize().Height
+		header.Move(fyne.NewPos(pad, y+pad/2))
+		header.Resize(fyne.NewSize(size.Width-2*pad, h))
+		y += h
+	}
 	controls := l.p.controls
 	if controls != nil && !controls.Visible() {
 		controls = nil
+	}
+	if rich := l.p.rich; rich != nil && rich.Visible() {
+		h := rich.height(size.Width)
+		rich.Move(fyne.NewPos(0, y))
+		rich.Resize(fyne.NewSize(size.Width, h))
+		if controls != nil {
+			controls.Move(fyne.NewPos(pad, y+h))
+			controls.Resize(fyne.NewSize(size.Width-2*pad, controls.MinSize().Height))
+		}
+		return
 	}
 	if len(l.p.more) == 0 && controls == nil {
 		l.p.text.Move(fyne.NewPos(0, y))
@@ -306,6 +400,10 @@ func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	for i, t := range l.texts() {
 		if i > 0 {
 			y -= l.overlap
+		}
+		// The width first: a wrapped label's height depends on it.
+		if t.Size().Width != size.Width {
+			t.Resize(fyne.NewSize(size.Width, t.Size().Height))
 		}
 		th := t.MinSize().Height
 		t.Move(fyne.NewPos(0, y))
@@ -330,6 +428,9 @@ func (l rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 			w, h = max(w, m.Width), h+m.Height
 		}
 	}
+	if l.p.rich != nil && l.p.rich.Visible() {
+		return fyne.NewSize(w, h)
+	}
 	return fyne.NewSize(w, h-l.overlap*float32(len(l.p.more)))
 }
 
@@ -343,18 +444,24 @@ type rowHeights struct {
 	template     float32            // its height
 	header       float32            // height of the author/time line
 	divider      float32            // height of the "new messages" divider
+	dayLine      float32            // height of a day line
 	controls     float32            // height of the fold buttons
 	overlap      float32            // padding of a text label: stacked labels overlap by it
 	applied      map[int]float32    // what the list was told, by row
 	cache        map[string]measure // by message id
 	probe        *widget.Label
+	// actions are what rows' links and code blocks do (the chat's).
+	actions richActions
 }
 
 type measure struct {
-	text   string
-	fold   foldState
-	width  float32
-	height float32
+	text    string
+	body    *richBody
+	fold    foldState
+	grouped bool
+	day     bool
+	width   float32
+	height  float32
 }
 
 func newRowHeights() *rowHeights {
@@ -370,6 +477,7 @@ func newRowHeights() *rowHeights {
 		template:     size.Height,
 		header:       size.Height - tmpl.parts.text.MinSize().Height,
 		divider:      newDivider().MinSize().Height,
+		dayLine:      dayLineHeight(),
 		controls:     button.MinSize().Height,
 		overlap:      2*one - two,
 		applied:      map[int]float32{},
@@ -380,23 +488,40 @@ func newRowHeights() *rowHeights {
 
 // height is the row height for message id showing c at the given width.
 func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
-	if m, ok := h.cache[id]; ok && m.text == c.text && m.fold == c.fold && m.width == width {
-		return m.height
-	}
-	height := h.header
-	for i, s := range chunks(c.text) {
-		if i > 0 {
-			height -= h.overlap
+	m := measure{text: c.text, body: c.body, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	if got, ok := h.cache[id]; ok {
+		if m.height = got.height; got == m {
+			return got.height
 		}
-		h.probe.SetText(s)
-		h.probe.Resize(fyne.NewSize(width, h.probe.MinSize().Height))
-		height += h.probe.MinSize().Height
+	}
+	// The least: a header (unless grouped) and one line.
+	least := h.template
+	height := h.header
+	if c.grouped {
+		least -= h.header
+		height = 0
+	}
+	if c.body != nil {
+		height += c.body.layout(width).height
+	} else {
+		for i, s := range chunks(c.text) {
+			if i > 0 {
+				height -= h.overlap
+			}
+			h.probe.SetText(s)
+			h.probe.Resize(fyne.NewSize(width, h.probe.MinSize().Height))
+			height += h.probe.MinSize().Height
+		}
 	}
 	if c.fold != foldNone {
 		height += h.controls
 	}
-	height = max(height, h.template)
-	h.cache[id] = measure{text: c.text, fold: c.fold, width: width, height: height}
+	height = max(height, least)
+	if c.day != "" {
+		height += h.dayLine
+	}
+	m.height = height
+	h.cache[id] = m
 	return height
 }
 
