@@ -296,12 +296,18 @@ func (s *Session) handleChannelCommand(c command) bool {
 	return true
 }
 
-// scope is the filter that limits message reads to the user's conversations.
+// scope is the filter that limits message reads to the user's conversations:
+// their ids once the memberships are known (a plain `channel IN (...)`;
+// the relational form makes Directus join and group every message, see
+// open), the relational filter before or when there are none.
 func (s *Session) scope() filter {
 	if !s.ch.on {
 		return nil
 	}
-	return myChannelsMessages
+	if len(s.ch.mine) == 0 {
+		return myChannelsMessages
+	}
+	return where("channel", "_in", slices.Sorted(maps.Keys(s.ch.mine)))
 }
 
 // readNewest reads a conversation's newest page.

@@ -150,16 +150,24 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 		return connectResult{err: err}
 	}
 	var scope filter
+	limit := s.cfg.PageSize
 	if channelsOn {
 		fields = withField(fields, "channel")
 		scope = myChannelsMessages
+		// Events only: each conversation's page is read when it is opened
+		// (readNewest), a reconnect's gap by catch-up. A page across all
+		// the user's conversations is the one query Directus cannot make
+		// fast: the filter through channel.members (one-to-many) joins
+		// every message to its channel's members and groups them before
+		// sorting (0.5–0.7 s on 100,000 messages; limit 0 answers at once).
+		limit = 0
 	}
 	subUID := "messages-" + uuid.NewString()
-	raw, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, s.cfg.PageSize)
+	raw, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, limit)
 	if err != nil && slices.Contains(fields, "date_updated") && (KindOf(err) == KindForbidden || KindOf(err) == KindRejected) {
 		s.log.Info("realtime: messages has no readable date_updated; edits will not be marked")
 		fields = slices.DeleteFunc(slices.Clone(fields), func(f string) bool { return f == "date_updated" })
-		raw, err = c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, s.cfg.PageSize)
+		raw, err = c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, limit)
 	}
 	var init []Message
 	if err == nil {

@@ -21,7 +21,7 @@ import (
 )
 
 // BenchmarkClusterFanOut: 200 headless sessions (CLUSTER_FANOUT_SESSIONS)
-// spread over the instances, 20 messages a second for 20 s
+// spread over the instances, 20 messages a second (CLUSTER_FANOUT_RATE) for 20 s
 // (CLUSTER_FANOUT_FOR) sent by 10 of them into general, which every session
 // is in. Reports delivery latency (send call to live event at each other
 // session) and Directus CPU per instance, with 1 and with 2 instances on the
@@ -133,8 +133,9 @@ func fanOut(b *testing.B, instances int) {
 		u := users[i%len(users)]
 		senders = append(senders, connect(b, realtime.Config{Server: c.Instances[i%len(c.Instances)].URL}, u.Email, u.Password))
 	}
+	rate := envInt(b, "CLUSTER_FANOUT_RATE", 20) // messages per second
 	cpu0 := instanceCPU(b, c)
-	tick := time.NewTicker(50 * time.Millisecond)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
 	prefix := unique("fanout")
 	n := 0
@@ -180,8 +181,8 @@ func fanOut(b *testing.B, instances int) {
 		b.ReportMetric(pct, fmt.Sprintf("cpu%%-%s", cluster.InstanceName(i)))
 		cpus = append(cpus, fmt.Sprintf("%s %.0f%%", cluster.InstanceName(i), pct))
 	}
-	b.Logf("%d messages in %s to %d sessions on %d instance(s): %d of %d deliveries; latency p50 %s, p99 %s, max %s; Directus CPU while sending: %s",
-		n, elapsed.Round(time.Millisecond), sessions, instances, len(got), want, ms(p(0.5)), ms(p(0.99)), ms(got[len(got)-1]), strings.Join(cpus, ", "))
+	b.Logf("%d messages (%d/s) in %s to %d sessions on %d instance(s): %d of %d deliveries; latency p50 %s, p99 %s, max %s; Directus CPU while sending: %s",
+		n, rate, elapsed.Round(time.Millisecond), sessions, instances, len(got), want, ms(p(0.5)), ms(p(0.99)), ms(got[len(got)-1]), strings.Join(cpus, ", "))
 	if int64(len(got)) < want {
 		b.Errorf("%d of %d deliveries arrived within 2 min after the last send", len(got), want)
 	}

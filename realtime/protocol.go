@@ -244,15 +244,24 @@ func pongMsg() pingFrame           { return pingFrame{Type: "pong"} }
 // subscribeFrame asks for the newest page (the init event) and every later
 // change of a collection.
 type subscribeFrame struct {
-	Type       string     `json:"type"` // "subscribe"
-	Collection string     `json:"collection"`
-	UID        string     `json:"uid"`
-	Query      itemsQuery `json:"query"`
+	Type       string         `json:"type"` // "subscribe"
+	Collection string         `json:"collection"`
+	UID        string         `json:"uid"`
+	Query      subscribeQuery `json:"query"`
+}
+
+// subscribeQuery is the query of a subscription. Its limit is always sent:
+// 0 asks for events only (an empty init page), -1 for every item.
+type subscribeQuery struct {
+	Fields []string `json:"fields,omitempty"`
+	Filter filter   `json:"filter,omitempty"`
+	Sort   []string `json:"sort,omitempty"`
+	Limit  int      `json:"limit"`
 }
 
 func subscribeMsg(collection, uid string, fields []string, where filter, limit int) subscribeFrame {
 	return subscribeFrame{Type: "subscribe", Collection: collection, UID: uid,
-		Query: itemsQuery{Fields: fields, Filter: where, Sort: []string{"-date_created", "-id"}, Limit: limit}}
+		Query: subscribeQuery{Fields: fields, Filter: where, Sort: []string{"-date_created", "-id"}, Limit: limit}}
 }
 
 // itemsFrame is a create, read, update or delete request on a collection.

@@ -130,6 +130,9 @@ func TestKill9WhileChattingInTwoConversationsLosesAndDoublesNothing(t *testing.T
 	b.exactlyOnce(t, "Kevin", all)
 	// The server must hold each message once too.
 	r := connect(t, realtime.Config{Server: srv.URL, PageSize: 100}, users[2].Email, users[2].Password)
+	if err := r.s.OpenChannel(random.ID); err != nil { // general is opened by connect
+		t.Fatal(err)
+	}
 	r.waitFor(10*time.Second, "history", func(c *client) bool { return c.tl.Len() >= len(all) })
 	r.exactlyOnce(t, "a fresh client", all)
 }
