@@ -328,18 +328,25 @@ func joinsPrevious(r rune) bool {
 }
 
 // spaces places n spaces after what is on the line (at a line's start,
-// after a wrap, they are dropped).
+// after a wrap, they are dropped). They go at the end of the line's last
+// piece, whatever its run: blanks look alike in every face, and a piece
+// less is a text object (and a texture) less.
 func (p *paraState) spaces(r *rrun, n int) {
 	if n == 0 || len(p.line) == 0 && p.lines > 0 && p.x == p.x0 {
 		return
 	}
 	f := fontFor(r, " ")
 	w := float32(n) * p.l.space[f]
-	_, h, base := p.l.m.measure(" ", f)
-	p.put(r, f, strings.Repeat(" ", n), w, h, base)
-	if last := p.line[len(p.line)-1]; last != nil {
-		last.trailing += w
+	if len(p.line) == 0 {
+		_, h, base := p.l.m.measure(" ", f)
+		p.put(r, f, strings.Repeat(" ", n), w, h, base)
+	} else {
+		last := p.line[len(p.line)-1]
+		last.text.WriteString(strings.Repeat(" ", n))
+		last.w += w
+		p.x += w
 	}
+	p.line[len(p.line)-1].trailing += w
 }
 
 // put adds text of width w to the line, to the last piece when it is of

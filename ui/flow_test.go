@@ -64,12 +64,9 @@ func TestLayoutGolden(t *testing.T) {
 		want     string
 	}{
 		{"styles on one line", "**ab** *cd* ~~ef~~ `gh`", 400, `
-T 8,8 b "ab"
-T 30,8 r " "
-T 40,8 i "cd"
-T 60,8 r " "
-T 70,8 r "ef"
-T 90,8 r " "
+T 8,8 b "ab "
+T 40,8 i "cd "
+T 70,8 r "ef "
 T 100,11 m "gh"
 R 70,18.5 20x1 strike
 R 99,11 18x16 code-bg

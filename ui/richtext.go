@@ -20,6 +20,15 @@ import (
 type richBody struct {
 	doc     richDoc
 	layouts [3]*richLayout // the latest first
+	serial  uint64         // tells bodies apart where keeping one would keep it alive
+}
+
+// bodySerial numbers bodies (UI thread only).
+var bodySerial uint64
+
+func newRichBody(doc richDoc) *richBody {
+	bodySerial++
+	return &richBody{doc: doc, serial: bodySerial}
 }
 
 // layout is the body laid out in width.
@@ -77,7 +86,7 @@ func bodyFor(src string, expanded bool, name names, me string) (*richBody, strin
 			fold = foldFolded
 		}
 	}
-	return &richBody{doc: doc}, "", fold
+	return newRichBody(doc), "", fold
 }
 
 // bodyCache keeps the latest bodies made, by text: a row is bound again on

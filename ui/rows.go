@@ -456,7 +456,7 @@ type rowHeights struct {
 
 type measure struct {
 	text    string
-	body    *richBody
+	body    uint64 // the rich body's serial (a pointer would keep every body alive)
 	fold    foldState
 	grouped bool
 	day     bool
@@ -488,7 +488,10 @@ func newRowHeights() *rowHeights {
 
 // height is the row height for message id showing c at the given width.
 func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
-	m := measure{text: c.text, body: c.body, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	m := measure{text: c.text, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	if c.body != nil {
+		m.body = c.body.serial
+	}
 	if got, ok := h.cache[id]; ok {
 		if m.height = got.height; got == m {
 			return got.height

@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"directuschat/realtime"
+)
+
+// BenchmarkScrollHistory scrolls the chat from the newest of 10,000
+// messages to the oldest, 120 px (three wheel clicks) at a time, on Fyne's
+// test driver (no painting), with plain messages and with the same
+// messages formatted (every one styled, with links and mentions, one in
+// eight with a code block, one in eight with a list or a quote). Each
+// scroll step is timed on the UI thread: what binding, measuring and
+// laying out the rows that come into view costs; and the Go heap in use
+// once the renderers of rows scrolled away expired (after a GC), over the
+// heap with the messages loaded and the newest rows shown. Run it with
+// FYNE_CACHE=15s, as the app runs (internal/memtune); BENCH_SCROLL_PROFILE
+// names a folder for heap profiles before and after. No server: the chat is a remembered session whose
+// server does not answer.
+func BenchmarkScrollHistory(b *testing.B) {
+	for _, kind := range []string{"plain", "rich"} {
+		b.Run(kind, func(b *testing.B) {
+			var res scrollResult
+			for range b.N {
+				res = runScroll(b, kind == "rich")
+			}
+			b.ReportMetric(res.maxStep, "max-step-ms")
+			b.ReportMetric(res.p99Step, "p99-step-ms")
+			b.ReportMetric(res.busy, "ui-busy-s")
+			b.ReportMetric(res.heapGrowth, "heap-growth-MB")
+			b.ReportMetric(res.heapAfter, "heap-inuse-MB")
+		})
+	}
+}
+
+type scrollResult struct {
+	maxStep, p99Step, busy float64
+	heapGrowth, heapAfter  float64
+	steps                  int
+}
+
+// benchText is message i of the scroll benchmark.
+func benchText(i int, rich bool) string {
+	words := []string{"deploy", "staging", "the build", "tests", "release notes", "the cache", "a review", "lunch"}
+	w := func(k int) string { return words[(i+k)%len(words)] }
+	if !rich {
+		s := fmt.Sprintf("Message %d: about %s and %s, then %s once %s is done", i, w(0), w(1), w(2), w(3))
+		if i%5 == 0 {
+			s += ". " + strings.Repeat("A longer thought that wraps over more than one line in the window. ", 2)
+		}
+		return s
+	}
+	s := fmt.Sprintf("Message %d: about **%s** and `%s`, then *%s* once ~~%s~~ is done, see [the notes](https://example.com/n/%d) <@%s>",
+		i, w(0), w(1), w(2), w(3), i, adaID)
+	if i%5 == 0 {
+		s += ". " + strings.Repeat("A longer _thought_ that wraps over more than one line in the window. ", 2)
+	}
+	switch i % 8 {
+	case 1:
+		s += "\n```go\nfunc f() error {\n\treturn fmt.Errorf(\"step %d: %w\", n, err)\n}\n```"
+	case 3:
+		s += "\n- first point\n- second **point**\n- third"
+	case 5:
+		s += "\n> quoted from *someone* earlier\n\nand the answer"
+	}
+	return s
+}
+
+func runScroll(b *testing.B, rich bool) scrollResult {
+	b.Helper()
+	a := test.NewTempApp(b)
+	th := newBenchUI()
+	u := New(a, Config{Dispatch: th.dispatch, Logger: quiet()})
+	u.Window().Resize(fyne.NewSize(480, 640))
+	u.Window().Show()
+	s, err := realtime.Open(realtime.Config{Server: "http://127.0.0.1:1", Logger: quiet()},
+		realtime.Remembered{RefreshToken: "unused", User: realtime.User{ID: adaID, FirstName: "Ada"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	th.run(func() { u.showChat(s, account{server: "http://127.0.0.1:1", email: "ada@example.com"}, false) })
+	c := u.chat
+
+	const n = 10_000
+	authors := []string{"kevin", "grace", "linus"}
+	start := time.Now().Add(-n * time.Minute)
+	msgs := make([]realtime.Message, n)
+	for i := range msgs {
+		author := authors[(i/3)%len(authors)] // runs of three by one person
+		msgs[i] = realtime.Message{ID: fmt.Sprintf("m%05d", i), Text: benchText(i, rich), AuthorID: author,
+			AuthorName: strings.ToUpper(author[:1]) + author[1:], Created: start.Add(time.Duration(i) * time.Minute)}
+	}
+	th.run(func() {
+		c.apply([]realtime.Event{realtime.Loaded{Kind: realtime.LoadInitial, Messages: msgs, NoOlder: true}})
+	})
+	th.drainFor(300 * time.Millisecond)
+	heap := func() float64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return mb(ms.HeapInuse)
+	}
+	before := heap()
+	if dir := os.Getenv("BENCH_SCROLL_PROFILE"); dir != "" {
+		writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%v-before.pprof", rich)))
+		defer writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%v-after.pprof", rich)))
+	}
+
+	// The GL driver drops renderers and textures not drawn for
+	// FYNE_CACHE (the app sets 15 s) as it paints; the test driver only
+	// when a canvas is captured: capture every 5 s (untimed), as often as
+	// the app's cache may be cleaned.
+	var steps []time.Duration
+	lastClean := time.Now()
+	for c.list.GetScrollOffset() > 0 {
+		if time.Since(lastClean) > 5*time.Second {
+			u.Window().Canvas().Capture()
+			lastClean = time.Now()
+		}
+		off := c.list.GetScrollOffset()
+		t0 := time.Now()
+		th.run(func() { c.list.ScrollToOffset(off - 120) })
+		steps = append(steps, time.Since(t0))
+		for len(th.fns) > 0 { // what the step dispatched (a scroll to follow)
+			th.run(<-th.fns)
+		}
+	}
+	var res scrollResult
+	var busy time.Duration
+	for _, d := range steps {
+		busy += d
+	}
+	slices.Sort(steps)
+	res.steps = len(steps)
+	res.maxStep = float64(steps[len(steps)-1].Microseconds()) / 1000
+	res.p99Step = float64(steps[len(steps)*99/100].Microseconds()) / 1000
+	res.busy = busy.Seconds()
+	// What stays once the renderers of rows scrolled away expired.
+	time.Sleep(cacheLifetime() + 5*time.Second)
+	u.Window().Canvas().Capture()
+	res.heapAfter = heap()
+	res.heapGrowth = res.heapAfter - before
+	runtime.KeepAlive(u)
+	return res
+}
+
+// cacheLifetime is Fyne's cache lifetime (FYNE_CACHE, a minute unset).
+func cacheLifetime() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("FYNE_CACHE")); err == nil {
+		return d
+	}
+	return time.Minute
+}
+
+// writeHeapProfile writes the heap profile to file (BENCH_SCROLL_PROFILE
+// names the folder).
+func writeHeapProfile(b *testing.B, file string) {
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		b.Error(err)
+	}
+}
