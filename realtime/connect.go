@@ -81,7 +81,8 @@ type connectResult struct {
 	user     User
 	perms    Permissions
 	conn     *conn
-	subUID   string // the messages subscription
+	started  time.Time // when the handshake began: events after it are live
+	subUID   string    // the messages subscription
 	fields   []string
 	init     []Message
 	noOlder  bool
@@ -139,6 +140,7 @@ func (s *Session) attemptConnect() {
 // runs outside the loop, so it touches no state of the loop: what it made
 // is in the result.
 func (s *Session) open(ctx context.Context, accessToken string, fields []string, channelsOn bool) connectResult {
+	started := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 3*s.cfg.RequestTimeout)
 	defer cancel()
 	c, err := dial(ctx, s.dialer, s.base, s.log)
@@ -179,7 +181,7 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 		c.close()
 		return connectResult{err: err}
 	}
-	res := connectResult{conn: c, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize, channelsOn: channelsOn}
+	res := connectResult{conn: c, started: started, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize, channelsOn: channelsOn}
 	if channelsOn {
 		res.channelsUID = "channels-" + uuid.NewString()
 		res.membersUID = "members-" + uuid.NewString()
@@ -258,17 +260,23 @@ func (s *Session) adopt(res connectResult, reconnect bool) {
 			s.restoreOutbox()
 		}
 	}
+	// What the catch-up after a reconnect reads from: the newest message
+	// seen, or, when none was (on servers with channels the subscription
+	// brings no first page, and a conversation may be empty), the start of
+	// the previous connection: everything after it came live or is missing.
+	since := s.newest
+	if since.IsZero() {
+		since = s.connectedAt
+	}
 	s.connectedAt = time.Now()
 	s.lastFrameAt = s.connectedAt
 	s.pingUID = ""
 	s.authFailures = 0
-	since := s.newest
 	s.setState(connOnline, time.Time{}, nil)
 	if s.ch.on {
-		// The newest messages of all the user's conversations: each
+		// The subscription brought no page (events only): each
 		// conversation's own page is read when it is opened.
 		s.adoptChannels(res)
-		s.emitLoaded(Loaded{Kind: LoadCatchUp, Messages: res.init})
 	} else {
 		s.emitLoaded(Loaded{Kind: LoadInitial, Messages: res.init, NoOlder: res.noOlder})
 	}
@@ -278,10 +286,11 @@ func (s *Session) adopt(res connectResult, reconnect bool) {
 		s.handleFrame(f)
 	}
 	if lost {
-		// Too many to hold: read what the first page did not have.
+		// Too many to hold: read them again, from the handshake's start on
+		// a first connect (a reconnect reads from further back anyway).
 		s.log.Warn("realtime: events during the handshake were too many to hold; reading them again")
 		if !reconnect || since.IsZero() {
-			since = s.newest
+			since = res.started
 		}
 	}
 	if (reconnect || lost) && !since.IsZero() {

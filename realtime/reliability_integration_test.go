@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"directuschat/devserver"
 	"directuschat/devserver/devservertest"
 	"directuschat/provision"
@@ -311,4 +313,45 @@ func adminREST(t *testing.T, srv *devserver.Server, method, path, body string) {
 	if resp.StatusCode >= 300 {
 		t.Fatalf("%s %s: HTTP %d", method, path, resp.StatusCode)
 	}
+}
+
+// A session that has seen no message yet (an empty conversation open; on
+// servers with channels the subscription brings no first page) still gets,
+// after a reconnect, what was stored while it was away: its catch-up reads
+// from the start of the previous connection.
+func TestReconnectWithNothingSeenCatchesUpTheGap(t *testing.T) {
+	srv := devservertest.Start(t, devserver.Options{})
+	devservertest.Provision(t, srv)
+	ada := provision.DemoUsers()[0]
+	a := connect(t, fastReconnect(srv.URL), ada.Email, ada.Password)
+	a.mu.Lock()
+	random, ok := a.named("random")
+	seen := a.tl.Len()
+	a.mu.Unlock()
+	if !ok || seen != 0 {
+		t.Fatalf("random channel found: %v; general shows %d messages, want none", ok, seen)
+	}
+	if err := srv.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor(20*time.Second, "offline after kill -9", func(c *client) bool {
+		s, _ := c.state()
+		return s.State == realtime.StateOffline || s.State == realtime.StateConnecting
+	})
+	// Stored while no session was connected, in a conversation that is not
+	// open (the open one's page is read again at a reconnect): only a
+	// catch-up can bring it.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	text := unique("stored while away")
+	insert := fmt.Sprintf("INSERT INTO messages (id, text, channel, date_created, user_created) "+
+		"VALUES ('%s', '%s', '%s', %d, (SELECT id FROM directus_users WHERE email = 'kevin@example.com'))",
+		uuid.NewString(), text, random.ID, time.Now().UnixMilli())
+	if err := srv.ExecSQL(ctx, insert); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Restart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.waitFor(30*time.Second, "the message stored while away", func(c *client) bool { return c.count(text) == 1 })
 }
