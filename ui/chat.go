@@ -102,6 +102,9 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 		scroll:   c.scrollList,
 	}
 	c.list = widget.NewListWithData(c.data, c.heights.newRow, c.bindRow)
+	// No lines between rows: a person's messages in a row share one
+	// header (daylines.go), which sets them apart enough.
+	c.list.HideSeparators = true
 	c.list.OnSelected = func(id widget.ListItemID) {
 		c.list.Unselect(id)
 		if id < c.tl.Len() {
@@ -723,13 +726,10 @@ func (c *chatView) rowMenu(id string, link *rlink) []*fyne.MenuItem {
 		return nil
 	}
 	e := c.tl.At(i)
-	when := fyne.NewMenuItem(fullTime(e.Created), nil)
-	when.Disabled = true
-	items := []*fyne.MenuItem{when}
+	// The date is there to be read (a disabled item is greyed out).
+	items := []*fyne.MenuItem{fyne.NewMenuItem(fullTime(e.Created), func() {})}
 	if e.Edited() {
-		edited := fyne.NewMenuItem("Edited "+fullTime(e.Updated), nil)
-		edited.Disabled = true
-		items = append(items, edited)
+		items = append(items, fyne.NewMenuItem("Edited "+fullTime(e.Updated), func() {}))
 	}
 	items = append(items, fyne.NewMenuItemSeparator())
 	if link != nil {
@@ -783,7 +783,9 @@ func (c *chatView) openLink(l rlink) {
 	target := widget.NewLabel(u.String())
 	target.Wrapping = fyne.TextWrapBreak
 	target.TextStyle = fyne.TextStyle{Bold: true}
-	body := container.NewVBox(widget.NewLabel("This link's text shows another address than where it goes. Open"), target)
+	note := widget.NewLabel("The link's text shows another address than the one it opens. It goes to:")
+	note.Wrapping = fyne.TextWrapWord
+	body := container.NewVBox(note, target)
 	d := dialog.NewCustomConfirm("Open link?", "Open", "Cancel", body, func(yes bool) {
 		if yes {
 			c.open(u)
@@ -802,6 +804,9 @@ func (c *chatView) open(u *url.URL) {
 	}
 }
 
+// linkHoverPrefix starts the status line while it shows a link's target.
+const linkHoverPrefix = "Link to "
+
 // linkHover shows the target of the link under the pointer in the status
 // line, and what was there before once the pointer leaves it.
 func (c *chatView) linkHover(l *rlink) {
@@ -809,12 +814,12 @@ func (c *chatView) linkHover(l *rlink) {
 		if !c.hovering {
 			c.hoverStatus, c.hovering = c.status.Text, true
 		}
-		c.status.SetText("→ " + l.target)
+		c.status.SetText(linkHoverPrefix + l.target)
 		return
 	}
 	if c.hovering {
 		c.hovering = false
-		if strings.HasPrefix(c.status.Text, "→ ") {
+		if strings.HasPrefix(c.status.Text, linkHoverPrefix) {
 			c.status.SetText(c.hoverStatus)
 		}
 	}

@@ -164,6 +164,16 @@ func TestRichMessagesFromAnotherUser(t *testing.T) {
 	if len(hits) != 1 {
 		t.Fatalf("%d link areas in the first message", len(hits))
 	}
+	// Over a link, the status line says where it goes, then what it said.
+	before := c.status.Text
+	hits[0].MouseIn(nil)
+	if c.status.Text != linkHoverPrefix+"https://ci.example.com/job/1" {
+		t.Errorf("over the link the status line says %q", c.status.Text)
+	}
+	hits[0].MouseOut()
+	if c.status.Text != before {
+		t.Errorf("after the link the status line says %q, not %q again", c.status.Text, before)
+	}
 	test.Tap(hits[0])
 	if len(opened) != 1 || opened[0] != "https://ci.example.com/job/1" {
 		t.Fatalf("opened %q", opened)
@@ -197,7 +207,7 @@ func TestRichMessagesFromAnotherUser(t *testing.T) {
 	// Ada's name.
 	i := c.tl.Index(ids[0])
 	items := c.rowMenu(ids[0], nil)
-	if len(items) == 0 || items[0].Label != fullTime(c.tl.At(i).Created) || !items[0].Disabled {
+	if len(items) == 0 || items[0].Label != fullTime(c.tl.At(i).Created) {
 		t.Fatalf("menu starts with %+v", items[0])
 	}
 	var copyItem *fyne.MenuItem
@@ -248,6 +258,36 @@ func TestRichMessagesFromAnotherUser(t *testing.T) {
 		}
 		if got := rows[k].MinSize().Height; got < want-1 || got > want+1 || rows[k].Size().Width != width {
 			t.Errorf("message %d: row min height %v (width %v), the list's %v (width %v)", k+1, got, rows[k].Size().Width, want, width)
+		}
+	}
+}
+
+// A link is opened only for http and https with a host, and mailto with
+// an address, whatever reached the click.
+func TestOpenableURL(t *testing.T) {
+	for _, c := range []struct {
+		in string
+		ok bool
+	}{
+		{"https://example.com/a?b#c", true},
+		{"HTTP://example.com", true},
+		{"mailto:bob@example.com", true},
+		{"javascript:alert(1)", false},
+		{"JavaScript:alert(1)", false},
+		{"data:text/html,<script>alert(1)</script>", false},
+		{"file:///etc/passwd", false},
+		{"/relative", false},
+		{"//evil.example", false},
+		{"https:evil.example", false},
+		{"http://", false},
+		{"mailto:", false},
+		{"ftp://example.com", false},
+		{"https://exa mple.com", false},
+		{"https://example.com/%00", true},
+		{"https://example.com/\n", false},
+	} {
+		if _, ok := openableURL(c.in); ok != c.ok {
+			t.Errorf("openableURL(%q) = %v, want %v", c.in, ok, c.ok)
 		}
 	}
 }

@@ -172,3 +172,48 @@ func TestFontCoversMatchesTheFontFiles(t *testing.T) {
 		t.Errorf("only %d characters covered", claimed)
 	}
 }
+
+// A code block scrolls sideways by a drag or a sideways scroll, no further
+// than its longest line, and hands a vertical scroll on to the list (a
+// code block under the pointer must not stop the history scrolling).
+func TestCodeBlockScrollsSidewaysOnly(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Settings().SetTheme(theme.DefaultTheme())
+	var handed []float32
+	var copied string
+	act := &richActions{
+		scroll:   func(ev *fyne.ScrollEvent) { handed = append(handed, ev.Scrolled.DY) },
+		copyCode: func(code string) { copied = code },
+	}
+	cv := newCodeView(act)
+	code := "short\n" + strings.Repeat("long line ", 20)
+	cv.setCode(code, 20)
+	w := test.NewTempWindow(t, container.NewWithoutLayout(cv))
+	w.Resize(fyne.NewSize(400, 200))
+	cv.Resize(fyne.NewSize(200, 60))
+	cv.Move(fyne.NewPos(0, 0))
+	area := cv.area
+	test.WidgetRenderer(cv).Layout(cv.Size())
+
+	area.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.Delta{DY: -30}})
+	if area.offset != 0 || len(handed) != 1 || handed[0] != -30 {
+		t.Fatalf("a vertical scroll: offset %v, handed on %v", area.offset, handed)
+	}
+	area.Scrolled(&fyne.ScrollEvent{Scrolled: fyne.Delta{DX: -50}})
+	if area.offset != 50 || len(handed) != 1 {
+		t.Fatalf("a sideways scroll: offset %v, handed on %v", area.offset, handed)
+	}
+	area.Dragged(&fyne.DragEvent{Dragged: fyne.Delta{DX: -10000}})
+	most := area.r.contentWidth - area.Size().Width
+	if area.offset != most || most <= 0 {
+		t.Errorf("dragged far: offset %v, want the end %v", area.offset, most)
+	}
+	area.Dragged(&fyne.DragEvent{Dragged: fyne.Delta{DX: 10000}})
+	if area.offset != 0 {
+		t.Errorf("dragged back: offset %v", area.offset)
+	}
+	test.Tap(cv.copy)
+	if copied != code {
+		t.Errorf("Copy gave %q", copied)
+	}
+}
