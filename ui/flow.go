@@ -89,7 +89,8 @@ type placedLink struct {
 // which scrolls sideways.
 type placedCode struct {
 	x, y, w, h float32
-	code       string
+	code       string // what it shows
+	full       string // what its Copy copies: the whole block, when a fold cut it
 	lineHeight float32
 }
 
@@ -167,7 +168,11 @@ func (l *layouter) block(b *rblock, x0, maxX, y float32) (float32, float32) {
 	case markup.CodeBlock:
 		lines := strings.Count(b.code, "\n") + 1
 		h := max(float32(lines)*l.codeLineH+2*l.th.codePad+codeBarRoom, l.th.codeMinH)
-		l.out.codes = append(l.out.codes, placedCode{x: x0, y: y, w: maxX - x0, h: h, code: b.code, lineHeight: l.codeLineH})
+		full := b.fullCode
+		if full == "" {
+			full = b.code
+		}
+		l.out.codes = append(l.out.codes, placedCode{x: x0, y: y, w: maxX - x0, h: h, code: b.code, full: full, lineHeight: l.codeLineH})
 		return y + h, y + l.th.codePad + l.lineBase
 	case markup.Quote:
 		inner := narrowed(x0, l.th.bar+l.th.indent, maxX)

@@ -178,3 +178,35 @@ func writeHeapProfile(b *testing.B, file string) {
 		b.Error(err)
 	}
 }
+
+// BenchmarkRichLayout lays out a 4,000-character formatted message (the
+// most an expanded row shows) at a new width each time, with Fyne's
+// measures: the UI-thread cost of showing it expanded, or of a window
+// resize. "first" is with an empty measure cache (new words).
+func BenchmarkRichLayout(b *testing.B) {
+	a := test.NewTempApp(b)
+	_ = a
+	unit := "Some **bold** and *italic* text with a [link](https://example.com/page) and `code`, " +
+		"a mention <@" + adaID + "> and https://example.org/x.\n" +
+		"- first item\n- second ~~item~~\n\n> quoted *line*\n\n```go\nfunc main() { fmt.Println(\"hi\") }\n```\n\n"
+	in := strings.Repeat(unit, expandChars/len(unit)+1)[:expandChars]
+	body, _, fold := bodyFor(in, true, nil, adaID)
+	if body == nil || fold == foldCapped {
+		b.Fatalf("body %v fold %v", body != nil, fold)
+	}
+	b.Run("first", func(b *testing.B) {
+		for i := range b.N {
+			// Words the measure cache has not seen.
+			s := strings.ReplaceAll(in, "item", fmt.Sprintf("item%d", i))
+			body, _, _ := bodyFor(s, true, nil, adaID)
+			body.layout(480)
+		}
+	})
+	b.Run("width", func(b *testing.B) {
+		w := float32(300)
+		for b.Loop() {
+			w++
+			body.layout(w)
+		}
+	})
+}

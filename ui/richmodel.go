@@ -42,6 +42,7 @@ type rblock struct {
 	kind     markup.BlockKind
 	runs     []rrun     // Paragraph
 	code     string     // CodeBlock: its lines
+	fullCode string     // CodeBlock cut by a fold: all its lines (what Copy copies)
 	children []rblock   // Quote
 	items    [][]rblock // List
 	ordered  bool       // List
@@ -285,7 +286,11 @@ func (f *foldBudget) blocks(in []rblock) []rblock {
 				return out
 			}
 			code, _ := f.spend(b.code)
-			out = append(out, rblock{kind: b.kind, code: code})
+			kept := rblock{kind: b.kind, code: code}
+			if code != b.code {
+				kept.fullCode = b.code
+			}
+			out = append(out, kept)
 		case markup.Quote:
 			if ch := f.blocks(b.children); len(ch) > 0 {
 				out = append(out, rblock{kind: b.kind, children: ch})
@@ -347,6 +352,9 @@ func appendEllipsis(blocks []rblock) []rblock {
 	case markup.Paragraph:
 		last.runs = append(last.runs, rrun{text: ellipsis})
 	case markup.CodeBlock:
+		if last.fullCode == "" {
+			last.fullCode = last.code
+		}
 		last.code += ellipsis
 	case markup.Quote:
 		last.children = appendEllipsis(last.children)

@@ -258,6 +258,23 @@ func TestBodyFor(t *testing.T) {
 	}
 }
 
+// A code block cut by the fold still copies whole.
+func TestFoldedCodeCopiesWhole(t *testing.T) {
+	code := strings.TrimSuffix(strings.Repeat("line of code\n", 30), "\n")
+	body, _, fold := bodyFor("```\n"+code+"\n```", false, nil, "")
+	if body == nil || fold != foldFolded {
+		t.Fatalf("rich %v, fold %v", body != nil, fold)
+	}
+	lay := layoutDoc(&body.doc, 400, fakeMetrics{}, testFlow)
+	if len(lay.codes) != 1 || lay.codes[0].full != code || !strings.HasSuffix(lay.codes[0].code, " …") {
+		t.Fatalf("code block shows %q, copies %q", lay.codes[0].code, lay.codes[0].full)
+	}
+	body, _, _ = bodyFor("```\nshort\n```", false, nil, "")
+	if lay := layoutDoc(&body.doc, 400, fakeMetrics{}, testFlow); lay.codes[0].full != "short" {
+		t.Errorf("an uncut block copies %q", lay.codes[0].full)
+	}
+}
+
 // Parsing is bounded by the source cut: a 100 KB message parses only what
 // an expanded row may show.
 func TestSourceCut(t *testing.T) {

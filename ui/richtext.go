@@ -323,7 +323,7 @@ func (r *richRenderer) apply(lay *richLayout, recolour bool) {
 			r.codes = append(r.codes, newCodeView(r.v.act))
 		}
 		o := r.codes[i]
-		o.setCode(p.code, p.lineHeight)
+		o.setCode(p.code, p.full, p.lineHeight)
 		o.Move(fyne.NewPos(p.x, p.y))
 		o.Resize(fyne.NewSize(p.w, p.h))
 		objs = append(objs, o)
@@ -434,6 +434,7 @@ type codeView struct {
 	area *codeArea
 	copy *iconTap
 	bg   *canvas.Rectangle
+	full string // what Copy copies
 }
 
 func newCodeView(act *richActions) *codeView {
@@ -441,14 +442,15 @@ func newCodeView(act *richActions) *codeView {
 	c.area.ExtendBaseWidget(c.area)
 	c.copy = newIconTap(theme.ContentCopyIcon(), func() {
 		if c.act != nil && c.act.copyCode != nil {
-			c.act.copyCode(c.area.code)
+			c.act.copyCode(c.full)
 		}
 	})
 	c.ExtendBaseWidget(c)
 	return c
 }
 
-func (c *codeView) setCode(code string, lineHeight float32) {
+func (c *codeView) setCode(code, full string, lineHeight float32) {
+	c.full = full
 	if c.area.code == code && c.area.lineHeight == lineHeight {
 		return
 	}

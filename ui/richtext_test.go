@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"image/color"
 	"strings"
 	"testing"
 
@@ -187,7 +188,7 @@ func TestCodeBlockScrollsSidewaysOnly(t *testing.T) {
 	}
 	cv := newCodeView(act)
 	code := "short\n" + strings.Repeat("long line ", 20)
-	cv.setCode(code, 20)
+	cv.setCode(code, code, 20)
 	w := test.NewTempWindow(t, container.NewWithoutLayout(cv))
 	w.Resize(fyne.NewSize(400, 200))
 	cv.Resize(fyne.NewSize(200, 60))
@@ -215,5 +216,38 @@ func TestCodeBlockScrollsSidewaysOnly(t *testing.T) {
 	test.Tap(cv.copy)
 	if copied != code {
 		t.Errorf("Copy gave %q", copied)
+	}
+}
+
+// A light/dark switch recolours rich text already shown, as it does the
+// rows' headers (TestThemeSwitchRecoloursShownRows).
+func TestThemeSwitchRecoloursRichText(t *testing.T) {
+	a := test.NewTempApp(t)
+	dark := tintTheme{theme.DefaultTheme(), color.NRGBA{R: 0xee, G: 0xee, B: 0xee, A: 0xff}, color.NRGBA{R: 0x99, A: 0xff}}
+	light := tintTheme{theme.DefaultTheme(), color.NRGBA{R: 0x11, G: 0x11, B: 0x11, A: 0xff}, color.NRGBA{G: 0x66, A: 0xff}}
+	a.Settings().SetTheme(dark)
+	h := newRowHeights()
+	r := h.newRow().(*messageRow)
+	body, _, _ := bodyFor("**bold** and plain", false, nil, "")
+	r.show(rowContent{author: "Ada", meta: "10:00", body: body})
+	w := test.NewTempWindow(t, container.NewVBox(r))
+	w.Resize(fyne.NewSize(300, 200))
+	colours := func() []color.Color {
+		var out []color.Color
+		for _, tx := range textsIn(r.parts.rich) {
+			out = append(out, tx.Color)
+		}
+		return out
+	}
+	for _, c := range colours() {
+		if c != dark.fg {
+			t.Fatalf("before the switch a text is %v, want %v", c, dark.fg)
+		}
+	}
+	a.Settings().SetTheme(light)
+	for _, c := range colours() {
+		if c != light.fg {
+			t.Errorf("after the switch a text is %v, want the new theme's %v", c, light.fg)
+		}
 	}
 }
