@@ -20,6 +20,9 @@ func (s *Session) reconcile() {
 		// is year 1, which PostgreSQL refuses).
 		from = s.connectedAt
 	}
+	if !s.gapFrom.IsZero() && s.gapFrom.Before(from) {
+		from = s.gapFrom // the reconnect's catch-up did not get through
+	}
 	since := from.Add(-s.cfg.CatchUpMargin)
 	s.watermark = s.newest
 	s.catchUp(since, 0)
@@ -46,14 +49,12 @@ type catchUpReq struct {
 
 func (r catchUpReq) answered(s *Session, f *frame, err error) {
 	if err != nil {
-		s.catchingUp = false
-		s.log.Warn("realtime: catch-up read failed", "err", err)
+		s.catchUpFailed("realtime: catch-up read failed", err)
 		return
 	}
 	msgs, derr := decodeMessages(f.Data)
 	if derr != nil {
-		s.catchingUp = false
-		s.log.Warn("realtime: unreadable catch-up page", "err", derr)
+		s.catchUpFailed("realtime: unreadable catch-up page", derr)
 		return
 	}
 	if len(msgs) > 0 {
@@ -61,14 +62,28 @@ func (r catchUpReq) answered(s *Session, f *frame, err error) {
 	}
 	if len(msgs) >= catchUpPage {
 		s.catchUp(r.since, r.offset+len(msgs))
-	} else {
-		s.catchingUp = false
+		return
+	}
+	s.catchingUp = false
+	if !s.gapFrom.IsZero() && !r.since.After(s.gapFrom) {
+		s.gapFrom = time.Time{} // read past the gap: nothing is missing
+		s.catchUpBackoff.Reset()
 	}
 }
 
 func (catchUpReq) timedOut(s *Session) {
+	s.catchUpFailed("realtime: catch-up read timed out", nil)
+}
+
+// catchUpFailed ends a catch-up that got no usable answer. If a gap is
+// still unread it is tried again after a backoff delay, not only at the
+// next periodic reconcile.
+func (s *Session) catchUpFailed(msg string, err error) {
 	s.catchingUp = false
-	s.log.Warn("realtime: catch-up read timed out")
+	s.log.Warn(msg, "err", err)
+	if !s.gapFrom.IsZero() && s.catchUpTimer == nil {
+		s.catchUpTimer = time.NewTimer(s.catchUpBackoff.NextBackOff())
+	}
 }
 
 // lost: the next connection catches up from the newest message seen.

@@ -260,14 +260,9 @@ func (s *Session) adopt(res connectResult, reconnect bool) {
 			s.restoreOutbox()
 		}
 	}
-	// What the catch-up after a reconnect reads from: the newest message
-	// seen, or, when none was (on servers with channels the subscription
-	// brings no first page, and a conversation may be empty), the start of
-	// the previous connection: everything after it came live or is missing.
-	since := s.newest
-	if since.IsZero() {
-		since = s.connectedAt
-	}
+	// What the catch-up after a reconnect reads from: where the gap began
+	// (see lost), kept until a catch-up has read past it.
+	since := s.gapFrom
 	s.connectedAt = time.Now()
 	s.lastFrameAt = s.connectedAt
 	s.pingUID = ""
@@ -375,6 +370,18 @@ func (s *Session) lost(err error) {
 		return
 	}
 	s.log.Info("realtime: connection lost", "err", err)
+	if s.gapFrom.IsZero() {
+		// What may be missing from here on: what came after the newest
+		// message seen, or, when none was (on servers with channels the
+		// subscription brings no first page, and a conversation may be
+		// empty), after the last frame received: before it the link was
+		// alive and events came live (the catch-up margin covers those
+		// still on their way).
+		s.gapFrom = s.newest
+		if s.gapFrom.IsZero() {
+			s.gapFrom = s.lastFrameAt
+		}
+	}
 	s.conn.close()
 	s.conn = nil
 	s.dropPending()

@@ -538,3 +538,42 @@ func TestFaultSendFailsAfterSendRetryFor(t *testing.T) {
 		t.Errorf("the stuck message was sent %d times, want retries before it failed", attempts)
 	}
 }
+
+// A catch-up after a reconnect that gets an error is tried again after a
+// backoff delay, not only at the next periodic reconcile (an hour here):
+// a server swamped by a reconnect storm times such reads out.
+func TestFaultFailedCatchUpIsTriedAgain(t *testing.T) {
+	f := newFakeDirectus(t, map[string]any{"id": "m0", "text": "before", "date_created": time.Now().UTC().Format(time.RFC3339Nano)})
+	c := connect(t, realtime.Config{Server: f.URL, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, ReconcileInterval: time.Hour}, "ada@example.com", "pw")
+	first := nextConn(t, f)
+	if err := first.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "restarting")); err != nil {
+		t.Fatal(err)
+	}
+	second := nextConn(t, f)
+	nextRead := func() map[string]any {
+		t.Helper()
+		for {
+			select {
+			case m := <-second.Frames:
+				if m["type"] == "items" && m["action"] == "read" {
+					return m
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no catch-up read")
+			}
+		}
+	}
+	read := nextRead()
+	if err := second.WriteJSON(map[string]any{"type": "items", "status": "error", "uid": read["uid"],
+		"error": map[string]any{"code": "INTERNAL_SERVER_ERROR", "message": "database away"}}); err != nil {
+		t.Fatal(err)
+	}
+	again := nextRead()
+	err := second.WriteJSON(map[string]any{"type": "items", "uid": again["uid"], "data": []any{
+		map[string]any{"id": "m1", "text": "stored while away", "date_created": time.Now().UTC().Format(time.RFC3339Nano)},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.waitFor(10*time.Second, "the message stored while away", func(c *client) bool { return c.count("stored while away") == 1 })
+}

@@ -144,12 +144,19 @@ type Session struct {
 	sendTrouble time.Time   // when the current run of failed sends began; zero when sends work
 
 	// What was read (catchup.go).
-	fields       []string
-	known        []string // ids of cached messages to re-check once online
-	newest       time.Time
-	watermark    time.Time
-	catchingUp   bool
-	loadingOlder bool
+	fields    []string
+	known     []string // ids of cached messages to re-check once online
+	newest    time.Time
+	watermark time.Time
+	// gapFrom is where events may be missing since a connection was lost
+	// (zero: none are); it is cleared once a catch-up has read past it.
+	// A catch-up of a gap that fails (a server swamped by a reconnect
+	// storm times reads out) is tried again after a backoff delay.
+	gapFrom        time.Time
+	catchUpTimer   *time.Timer
+	catchUpBackoff *backoff.ExponentialBackOff
+	catchingUp     bool
+	loadingOlder   bool
 
 	// Conversations, memberships and unread counts (channels.go).
 	ch channelState
@@ -182,22 +189,23 @@ func newSession(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{
-		cfg:         cfg,
-		base:        base,
-		rest:        NewREST(base, cfg.HTTPClient),
-		dialer:      &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second},
-		log:         cfg.Logger,
-		events:      newQueue[Event](),
-		out:         make(chan []Event),
-		cmds:        newQueue[command](),
-		done:        make(chan struct{}),
-		fields:      messageFields,
-		pending:     map[string]*pending{},
-		backoff:     newBackoff(cfg),
-		sendBackoff: newBackoff(cfg),
-		connectDone: make(chan connectResult, 1),
-		refreshDone: make(chan refreshResult, 1),
-		ch:          newChannelState(),
+		cfg:            cfg,
+		base:           base,
+		rest:           NewREST(base, cfg.HTTPClient),
+		dialer:         &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 15 * time.Second},
+		log:            cfg.Logger,
+		events:         newQueue[Event](),
+		out:            make(chan []Event),
+		cmds:           newQueue[command](),
+		done:           make(chan struct{}),
+		fields:         messageFields,
+		pending:        map[string]*pending{},
+		backoff:        newBackoff(cfg),
+		sendBackoff:    newBackoff(cfg),
+		catchUpBackoff: newBackoff(cfg),
+		connectDone:    make(chan connectResult, 1),
+		refreshDone:    make(chan refreshResult, 1),
+		ch:             newChannelState(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
@@ -444,6 +452,9 @@ func (s *Session) loop(first *connectResult) {
 		case <-timerC(s.sendTimer):
 			s.sendTimer = nil
 			s.pumpOutbox()
+		case <-timerC(s.catchUpTimer):
+			s.catchUpTimer = nil
+			s.reconcile()
 		case res := <-s.connectDone:
 			if res.err != nil {
 				s.connectFailed(res.err)
@@ -612,6 +623,7 @@ func (s *Session) shutdown(end connState, why error) {
 	stopTimer(&s.refreshTimer)
 	stopTimer(&s.retryTimer)
 	stopTimer(&s.sendTimer)
+	stopTimer(&s.catchUpTimer)
 	stopTimer(&s.ch.markTime)
 	s.setState(end, time.Time{}, why)
 }
