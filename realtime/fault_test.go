@@ -544,7 +544,8 @@ func TestFaultSendFailsAfterSendRetryFor(t *testing.T) {
 // a server swamped by a reconnect storm times such reads out.
 func TestFaultFailedCatchUpIsTriedAgain(t *testing.T) {
 	f := newFakeDirectus(t, map[string]any{"id": "m0", "text": "before", "date_created": time.Now().UTC().Format(time.RFC3339Nano)})
-	c := connect(t, realtime.Config{Server: f.URL, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, ReconcileInterval: time.Hour}, "ada@example.com", "pw")
+	c := connect(t, realtime.Config{Server: f.URL, MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+		RequestTimeout: time.Second, ReconcileInterval: time.Hour}, "ada@example.com", "pw")
 	first := nextConn(t, f)
 	if err := first.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "restarting")); err != nil {
 		t.Fatal(err)

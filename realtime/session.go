@@ -202,13 +202,24 @@ func newSession(cfg Config) (*Session, error) {
 		pending:        map[string]*pending{},
 		backoff:        newBackoff(cfg),
 		sendBackoff:    newBackoff(cfg),
-		catchUpBackoff: newBackoff(cfg),
+		catchUpBackoff: newCatchUpBackoff(cfg),
 		connectDone:    make(chan connectResult, 1),
 		refreshDone:    make(chan refreshResult, 1),
 		ch:             newChannelState(),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
+}
+
+// newCatchUpBackoff is the backoff of a failed catch-up: a read that timed
+// out means a swamped server, which is still working on it (nothing cancels
+// a request), so the first retry waits a request timeout, with jitter, and
+// the reconnect storm's catch-ups do not pile up on it.
+func newCatchUpBackoff(cfg Config) *backoff.ExponentialBackOff {
+	b := newBackoff(cfg)
+	b.InitialInterval = cfg.RequestTimeout
+	b.MaxInterval = max(cfg.MaxBackoff, cfg.RequestTimeout)
+	return b
 }
 
 // newBackoff is the capped exponential backoff with jitter of reconnects
