@@ -25,7 +25,8 @@ import (
 // (CLUSTER_FANOUT_FOR) sent by 10 of them into general, which every session
 // is in. Reports delivery latency (send call to live event at each other
 // session) and Directus CPU per instance, with 1 and with 2 instances on the
-// same PostgreSQL and Redis. Run it alone:
+// same PostgreSQL and Redis; CLUSTER_FANOUT_CACHE=1 turns Directus's data
+// cache on (in Redis, not purged on writes). Run it alone:
 //
 //	go test -tags=no_animations,cluster -run '^$' -bench ClusterFanOut -benchtime 1x -v ./realtime/
 func BenchmarkClusterFanOut(b *testing.B) {
@@ -48,7 +49,13 @@ func fanOut(b *testing.B, instances int) {
 		}
 		window = d
 	}
-	c, _ := clustertest.Start(b, cluster.Options{Instances: instances})
+	var env map[string]string
+	if os.Getenv("CLUSTER_FANOUT_CACHE") != "" {
+		// Directus's data cache in Redis, not purged on writes: it also
+		// keeps the user data the read rules name ($CURRENT_USER.…).
+		env = map[string]string{"CACHE_ENABLED": "true", "CACHE_STORE": "redis", "CACHE_AUTO_PURGE": "false"}
+	}
+	c, _ := clustertest.Start(b, cluster.Options{Instances: instances, Env: env})
 	users := provision.DemoUsers()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
