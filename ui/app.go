@@ -76,6 +76,8 @@ type App struct {
 	chat  *chatView
 	frame time.Duration
 	desk  desktopState
+	// dialogs are the open dialogs Escape closes.
+	dialogs *dialogStack
 	// restoredDrafts are the drafts of a remembered session, read with its
 	// history cache, for the chat about to open.
 	restoredDrafts map[string]string
@@ -102,6 +104,8 @@ func New(a fyne.App, cfg Config) *App {
 	u := &App{fyne: a, cfg: cfg, log: cfg.Logger, frame: time.Second / 60}
 	u.win = a.NewWindow("Directus Chat")
 	u.win.SetIcon(assets.AppIcon)
+	u.dialogs = &dialogStack{}
+	u.dialogs.attach(u.win)
 	// Wide enough for the conversations beside the chat (narrower windows
 	// fold the sidebar away); a size the user chose is restored instead.
 	u.win.Resize(fyne.NewSize(900, 640))
@@ -155,6 +159,7 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 	}
 	host := chatHost{
 		win:            u.win,
+		dialogs:        u.dialogs,
 		clipboard:      u.fyne.Clipboard(),
 		dispatch:       u.cfg.Dispatch,
 		logout:         u.logout,

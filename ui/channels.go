@@ -528,7 +528,7 @@ func (c *chatView) actionDone(ev realtime.ActionDone) {
 func (c *chatView) showBrowse() {
 	chans := c.ch.model.Browse()
 	if len(chans) == 0 {
-		dialog.ShowInformation("Browse channels", "You are in every public channel.", c.host.win)
+		c.host.dialogs.show(dialog.NewInformation("Browse channels", "You are in every public channel.", c.host.win))
 		return
 	}
 	var d dialog.Dialog
@@ -552,7 +552,7 @@ func (c *chatView) showBrowse() {
 	}
 	d = dialog.NewCustom("Browse channels: click one to join", "Close", list, c.host.win)
 	d.Resize(fyne.NewSize(420, 360))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // checkChannelName says what is wrong with a channel name typed (current
@@ -617,14 +617,14 @@ func (c *chatView) showNewChannel() {
 		c.status.SetText("Creating #" + oneLine(name.Text, 60) + "…")
 	}, c.host.win)
 	d.Resize(fyne.NewSize(460, 460))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // showNewDirect picks a person to write to.
 func (c *chatView) showNewDirect() {
 	if !c.session.Permissions().PrivateChannels {
-		dialog.ShowInformation("Direct messages are off",
-			"This server lets every chat user read every conversation (Directus without custom permission rules), so direct messages would not be private.", c.host.win)
+		c.host.dialogs.show(dialog.NewInformation("Direct messages are off",
+			"This server lets every chat user read every conversation (Directus without custom permission rules), so direct messages would not be private.", c.host.win))
 		return
 	}
 	people := c.ch.model.People()
@@ -644,7 +644,7 @@ func (c *chatView) showNewDirect() {
 	}
 	d = dialog.NewCustom("New message to…", "Close", list, c.host.win)
 	d.Resize(fyne.NewSize(360, 360))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // showMembers lists the open conversation's members.
@@ -660,7 +660,7 @@ func (c *chatView) showMembers() {
 		func(i widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(names[i]) })
 	d := dialog.NewCustom(fmt.Sprintf("Members (%d)", len(names)), "Close", list, c.host.win)
 	d.Resize(fyne.NewSize(320, 360))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // showChannelMenu offers mute and leave for the open conversation.
@@ -677,11 +677,11 @@ func (c *chatView) showChannelMenu() {
 	}
 	menu := fyne.NewMenu("", append(items,
 		fyne.NewMenuItem("Leave", func() {
-			dialog.ShowConfirm("Leave", "Leave this conversation?", func(ok bool) {
+			c.host.dialogs.show(dialog.NewConfirm("Leave", "Leave this conversation?", func(ok bool) {
 				if ok {
 					_ = c.session.Leave(id)
 				}
-			}, c.host.win)
+			}, c.host.win))
 		}))...)
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(c.ch.menuBtn)
 	widget.ShowPopUpMenuAtPosition(menu, c.host.win.Canvas(), pos.AddXY(0, c.ch.menuBtn.Size().Height))
@@ -702,7 +702,7 @@ func (c *chatView) showRename(ch realtime.Channel) {
 		}
 	}, c.host.win)
 	d.Resize(fyne.NewSize(420, 220))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // sidebarRow is one conversation in the sidebar: its name (bold while it

@@ -22,6 +22,7 @@ import (
 // chatHost is the chat screen's way back to the app, given at construction.
 type chatHost struct {
 	win       fyne.Window
+	dialogs   *dialogStack // Escape closes them
 	clipboard fyne.Clipboard
 	dispatch  func(func()) // runs a function on the UI thread
 	logout    func()
@@ -516,7 +517,7 @@ func (c *chatView) rowTapped(e timeline.Entry) {
 			c.session.Discard(e.ID)
 			c.tl.Discard(e.ID)
 		}, c.host.win)
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // offerChanges shows Edit and Delete for a message, if permitted.
@@ -537,11 +538,11 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 	if canDelete {
 		del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), func() {
 			d.Hide()
-			dialog.ShowConfirm("Delete message", "Delete this message for everyone?", func(ok bool) {
+			c.host.dialogs.show(dialog.NewConfirm("Delete message", "Delete this message for everyone?", func(ok bool) {
 				if ok {
 					c.session.Delete(e.ID)
 				}
-			}, c.host.win)
+			}, c.host.win))
 		})
 		del.Importance = widget.DangerImportance
 		actions = append(actions, del)
@@ -552,7 +553,7 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 	preview.Truncation = fyne.TextTruncateEllipsis
 	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, container.NewHBox(actions...), nil, nil, preview), c.host.win)
 	d.Resize(fyne.NewSize(360, 200))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 func (c *chatView) editMessage(e timeline.Entry) {
@@ -573,7 +574,7 @@ func (c *chatView) editMessage(e timeline.Entry) {
 		}
 	}, c.host.win)
 	d.Resize(fyne.NewSize(400, 240))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 // nameOf is the name shown for a message's author.
@@ -653,6 +654,11 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	id := e.ID
 	r.onToggle = func() { c.toggleFold(id) }
 	r.onCopy = func() { c.copyText(id) }
+	r.onTap = func() {
+		if i := c.tl.Index(id); i >= 0 {
+			c.rowTapped(c.tl.At(i))
+		}
+	}
 	r.onMenu = func(link *rlink) []*fyne.MenuItem { return c.rowMenu(id, link) }
 	c.fitRow(index, e, rc)
 	if index == c.tl.Len()-1 {
@@ -792,7 +798,7 @@ func (c *chatView) openLink(l rlink) {
 		}
 	}, c.host.win)
 	d.Resize(fyne.NewSize(420, 200))
-	d.Show()
+	c.host.dialogs.show(d)
 }
 
 func (c *chatView) open(u *url.URL) {

@@ -43,11 +43,12 @@ type messageRow struct {
 	shown    rowContent
 	id       string // the message shown, as bound
 	// onToggle and onCopy are set by whoever binds the row: the fold
-	// button and "Copy all" call them. onMenu gives the row's menu (link:
-	// the one it was opened on, or nil).
-	onToggle, onCopy func()
-	onMenu           func(link *rlink) []*fyne.MenuItem
-	act              richActions // for its rich text: the chat's, and the menu
+	// button and "Copy all" call them; onTap a tap on the row (edit or
+	// delete, retry). onMenu gives the row's menu (link: the one it was
+	// opened on, or nil).
+	onToggle, onCopy, onTap func()
+	onMenu                  func(link *rlink) []*fyne.MenuItem
+	act                     richActions // for its rich text: the chat's, and the menu
 }
 
 var _ fyne.SecondaryTappable = (*messageRow)(nil)
@@ -92,6 +93,15 @@ func (h *rowHeights) newRow() fyne.CanvasObject {
 
 // TappedSecondary opens the row's menu.
 func (r *messageRow) TappedSecondary(ev *fyne.PointEvent) { r.showMenu(ev, nil) }
+
+// Tapped acts on the message. The row takes primary taps itself: once it
+// handles secondary taps, Fyne's driver delivers every click to it and no
+// longer to the list item under it, so the list's OnSelected never ran.
+func (r *messageRow) Tapped(*fyne.PointEvent) {
+	if r.onTap != nil {
+		r.onTap()
+	}
+}
 
 // showMenu opens the row's menu at the event, for link if it was opened
 // on one.
