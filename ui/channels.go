@@ -40,6 +40,9 @@ type channelsView struct {
 	local   []realtime.Message            // messages typed here and not stored yet, all conversations
 	failed  map[string]realtime.SendStatus
 	members map[string][]string // members of conversations, as last read
+	// rereading is the conversation whose members are being read again
+	// because someone not among them wrote in it (joined since).
+	rereading string
 
 	sidebar     *widget.List
 	sideBox     *fyne.Container
@@ -153,6 +156,9 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 			}
 			c.keepInPages(ev)
 			ev.Messages = slices.DeleteFunc(slices.Clone(ev.Messages), func(m realtime.Message) bool { return m.Channel != cv.open })
+			if ev.Kind == realtime.LoadLive {
+				c.newcomerWrote(ev.Messages)
+			}
 			if len(ev.Messages) > 0 || ev.Kind == realtime.LoadInitial || ev.Kind == realtime.LoadOlder {
 				out = append(out, ev)
 			}
@@ -179,6 +185,9 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 			}
 		case realtime.ChannelMembersLoaded:
 			cv.members[ev.Channel] = ev.Users
+			if ev.Channel == cv.rereading {
+				cv.rereading = ""
+			}
 			if ev.Channel == cv.open {
 				c.showHeader()
 			}
@@ -192,6 +201,24 @@ func (c *chatView) applyChannels(batch []realtime.Event) []realtime.Event {
 		}
 	}
 	return out
+}
+
+// newcomerWrote reads the open conversation's members again when a live
+// message comes from someone not among them (they joined, or were added,
+// since the list was read), so the header's count and the @ picker follow.
+func (c *chatView) newcomerWrote(msgs []realtime.Message) {
+	cv := &c.ch
+	known, read := cv.members[cv.open]
+	if !read || cv.rereading == cv.open {
+		return
+	}
+	for _, m := range msgs {
+		if m.AuthorID != "" && !slices.Contains(known, m.AuthorID) {
+			cv.rereading = cv.open
+			_ = c.session.Members(cv.open)
+			return
+		}
+	}
 }
 
 // keepInPages adds live and caught-up messages of conversations not on

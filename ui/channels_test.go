@@ -13,6 +13,7 @@ import (
 	"directuschat/conversations"
 	"directuschat/devserver/devservertest"
 	"directuschat/mention"
+	"directuschat/realtime"
 )
 
 // rowNamed is the sidebar row of a conversation.
@@ -237,4 +238,52 @@ func TestOneLineKeepsNamesFromOthersToOneShortLine(t *testing.T) {
 			t.Errorf("oneLine(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
+}
+
+// Someone who joins the open conversation and writes in it shows in its
+// header's member count without reopening it.
+func TestNewcomerWritingUpdatesTheMemberCount(t *testing.T) {
+	env := devservertest.Shared(t)
+	u, th := newTestApp(t, env.URL)
+	u.Window().Resize(fyne.NewSize(1000, 700))
+	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
+	c := u.chat
+	name := "drop-in " + time.Now().Format("150405.000000")
+	if err := c.session.CreateChannel(name, "", "public", nil); err != nil {
+		t.Fatal(err)
+	}
+	th.until(t, 10*time.Second, "the new channel open with 1 member", func() bool {
+		r, ok := rowNamed(c, name)
+		return ok && c.ch.open == r.ID && c.ch.membersBtn.Text == "1"
+	})
+	id := c.ch.open
+	kevin := connectAs(t, env, 1)
+	joined := make(chan struct{})
+	go func() {
+		member := false
+		for batch := range kevin.Events() {
+			for _, ev := range batch {
+				m, ok := ev.(realtime.MembershipsChanged)
+				if !ok || member {
+					continue
+				}
+				for _, ms := range m.Memberships {
+					if ms.Channel == id && !member {
+						member = true
+						close(joined)
+					}
+				}
+			}
+		}
+	}()
+	if err := kevin.Join(id); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-joined:
+	case <-time.After(10 * time.Second):
+		t.Fatal("kevin did not become a member")
+	}
+	kevin.SendIn(id, "hello, I just joined")
+	th.until(t, 10*time.Second, "2 members shown", func() bool { return c.ch.membersBtn.Text == "2" })
 }
