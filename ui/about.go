@@ -16,8 +16,8 @@ func (u *App) showAbout() {
 	} else if md.Build > 0 {
 		version = fmt.Sprintf("%s (build %d)", md.Version, md.Build)
 	}
-	dialog.ShowInformation("About Directus Chat",
+	u.dialogs.show(dialog.NewInformation("About Directus Chat",
 		"Directus Chat "+version+"\n\nA desktop chat client for Directus realtime.\n"+
 			"Passwords are never stored; with Remember me, the session token is kept in the system keyring.",
-		u.win)
+		u.win))
 }

@@ -39,5 +39,5 @@ func (u *App) showDamage(d store.Damage) {
 	msg.Wrapping = fyne.TextWrapWord
 	dlg := dialog.NewCustom("Local data set aside", "OK", msg, u.win)
 	dlg.Resize(fyne.NewSize(420, 220))
-	dlg.Show()
+	u.dialogs.show(dlg)
 }

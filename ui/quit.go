@@ -37,7 +37,7 @@ func (u *App) askQuit(warning string) {
 	d.SetConfirmText("Quit")
 	d.SetDismissText("Cancel")
 	u.desk.quitAsk = d
-	d.Show()
+	u.dialogs.show(d)
 }
 
 // quitWarning says what quitting does to unsent messages ("" if none).
