@@ -131,6 +131,7 @@ func (u *App) showLogin(notice string) {
 	p := u.fyne.Preferences()
 	u.login = newLoginView(loginHost{
 		win:      u.win,
+		dialogs:  u.dialogs,
 		log:      u.log,
 		dispatch: u.cfg.Dispatch,
 		connect:  u.connect,

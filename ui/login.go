@@ -19,6 +19,7 @@ import (
 // loginHost is the login form's way back to the app, given at construction.
 type loginHost struct {
 	win      fyne.Window
+	dialogs  *dialogStack // Escape closes them
 	log      *slog.Logger
 	dispatch func(func()) // runs a function on the UI thread
 	// connect signs in to server; it blocks, and is called off the UI thread.
@@ -160,13 +161,13 @@ func (v *loginView) submit() {
 		return
 	}
 	if realtime.InsecureRemote(base) {
-		dialog.ShowConfirm("Unencrypted connection",
+		v.host.dialogs.show(dialog.NewConfirm("Unencrypted connection",
 			"The address starts with http:// and is not on this computer: your password would travel unencrypted. Sign in anyway?",
 			func(ok bool) {
 				if ok {
 					v.start(server, email)
 				}
-			}, v.host.win)
+			}, v.host.win))
 		return
 	}
 	v.start(server, email)
