@@ -27,28 +27,14 @@ var richSamples = map[string]string{
 	"deep": strings.Repeat("> ", 8) + "- - - deep text in a very nested structure",
 }
 
-// textsIn are the canvas texts drawn under o, with their positions in o.
+// textsIn are the canvas texts drawn under o.
 func textsIn(o fyne.CanvasObject) []*canvas.Text {
 	var out []*canvas.Text
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
-		switch x := o.(type) {
-		case *canvas.Text:
-			out = append(out, x)
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				walk(c)
-			}
+	for _, x := range objectsIn(o) {
+		if t, ok := x.(*canvas.Text); ok {
+			out = append(out, t)
 		}
 	}
-	walk(o)
 	return out
 }
 
