@@ -141,6 +141,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if err := ensureAccess(ctx, c, &rep); err != nil {
 		return rep, fmt.Errorf("setup: %w", err)
 	}
+	if err := ensureFiles(ctx, c, &rep); err != nil {
+		return rep, fmt.Errorf("setup: %w", err)
+	}
 	if err := ensureFlows(ctx, c, &rep); err != nil {
 		return rep, fmt.Errorf("setup: %w", err)
 	}
