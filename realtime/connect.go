@@ -91,9 +91,12 @@ type connectResult struct {
 	channelsOn  bool
 	channelsUID string
 	membersUID  string
-	channels    []Channel
-	members     []Membership
-	err         error
+	// With reactions: their subscription (events only).
+	feat         features
+	reactionsUID string
+	channels     []Channel
+	members      []Membership
+	err          error
 }
 
 // attemptConnect starts a connection attempt, refreshing the access token
@@ -115,7 +118,7 @@ func (s *Session) attemptConnect() {
 		return
 	}
 	s.setState(connDialing, time.Time{}, nil)
-	access, fields, needProfile, channelsOn := s.tokens.Access, s.fields, s.needProfile, s.ch.on
+	access, fields, needProfile, feat := s.tokens.Access, s.fields, s.needProfile, s.feat
 	go func() {
 		var user User
 		var perms Permissions
@@ -128,9 +131,9 @@ func (s *Session) attemptConnect() {
 				s.connectDone <- connectResult{err: err}
 				return
 			}
-			channelsOn = perms.Channels
+			feat = perms.features()
 		}
-		res := s.open(s.ctx, access, fields, channelsOn)
+		res := s.open(s.ctx, access, fields, feat)
 		res.profiled, res.user, res.perms = needProfile && res.err == nil, user, perms
 		s.connectDone <- res
 	}()
@@ -139,7 +142,8 @@ func (s *Session) attemptConnect() {
 // open dials, authenticates and subscribes; it is the whole handshake. It
 // runs outside the loop, so it touches no state of the loop: what it made
 // is in the result.
-func (s *Session) open(ctx context.Context, accessToken string, fields []string, channelsOn bool) connectResult {
+func (s *Session) open(ctx context.Context, accessToken string, fields []string, feat features) connectResult {
+	channelsOn := feat.channels
 	started := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 3*s.cfg.RequestTimeout)
 	defer cancel()
@@ -164,6 +168,11 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 		// sorting (0.5–0.7 s on 100,000 messages; limit 0 answers at once).
 		limit = 0
 	}
+	if feat.replies {
+		for _, f := range replyFields {
+			fields = withField(fields, f)
+		}
+	}
 	subUID := "messages-" + uuid.NewString()
 	raw, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, limit)
 	if err != nil && slices.Contains(fields, "date_updated") && (KindOf(err) == KindForbidden || KindOf(err) == KindRejected) {
@@ -181,7 +190,7 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 		c.close()
 		return connectResult{err: err}
 	}
-	res := connectResult{conn: c, started: started, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize, channelsOn: channelsOn}
+	res := connectResult{conn: c, started: started, subUID: subUID, fields: fields, init: init, noOlder: len(init) < s.cfg.PageSize, channelsOn: channelsOn, feat: feat}
 	if channelsOn {
 		res.channelsUID = "channels-" + uuid.NewString()
 		res.membersUID = "members-" + uuid.NewString()
@@ -207,6 +216,13 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 		if err != nil {
 			c.close()
 			return connectResult{err: fmt.Errorf("subscribe to channels: %w", err)}
+		}
+	}
+	if feat.reactions {
+		res.reactionsUID = "reactions-" + uuid.NewString()
+		if _, err := c.subscribe(ctx, reactionsCollection, res.reactionsUID, reactionFields, myReactions, 0); err != nil {
+			c.close()
+			return connectResult{err: fmt.Errorf("subscribe to reactions: %w", err)}
 		}
 	}
 	return res
@@ -252,6 +268,7 @@ func (s *Session) adopt(res connectResult, reconnect bool) {
 	s.conn, s.subUID = res.conn, res.subUID
 	s.channelsUID, s.membersUID = res.channelsUID, res.membersUID
 	s.ch.on = res.channelsOn
+	s.feat, s.reactionsUID = res.feat, res.reactionsUID
 	s.fields = res.fields
 	if res.profiled {
 		s.needProfile = false

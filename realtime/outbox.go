@@ -171,7 +171,7 @@ func (s *Session) pumpOutbox() {
 			}
 		}
 		o.state = outInFlight
-		data := itemData{ID: o.msg.ID, Text: o.msg.Text, Channel: o.msg.Channel}
+		data := itemData{ID: o.msg.ID, Text: o.msg.Text, Channel: o.msg.Channel, ReplyTo: o.msg.ReplyTo}
 		if s.intKeys {
 			data.ID = "" // the server picks integer keys itself
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // Permissions says what the signed-in user may do to messages, as the
@@ -21,7 +22,23 @@ type Permissions struct {
 	// messages private, so only then does the app offer them. Directus 12
 	// without a license refuses such rules.
 	PrivateChannels bool
+
+	// Replies is set when a message can be created as a reply (setup's
+	// reply_to field; servers set up before it have none).
+	Replies bool
+	// Reactions is set when the user can read and add reactions (setup's
+	// reactions collection).
+	Reactions bool
 }
+
+// features are the parts of the schema the session uses.
+func (p Permissions) features() features {
+	return features{channels: p.Channels, replies: p.Channels && p.Replies, reactions: p.Channels && p.Reactions}
+}
+
+// features say which parts of setup's schema a server has: conversations,
+// replies, reactions.
+type features struct{ channels, replies, reactions bool }
 
 // CanEdit reports whether the user may edit m.
 func (p Permissions) CanEdit(m Message, userID string) bool {
@@ -34,7 +51,16 @@ func (p Permissions) CanDelete(m Message, userID string) bool {
 }
 
 type accessLevel struct {
-	Access string `json:"access"` // "none", "partial" or "full"
+	Access string   `json:"access"` // "none", "partial" or "full"
+	Fields []string `json:"fields"` // the fields allowed; "*" is all
+}
+
+// allowed reports whether the action is allowed at all.
+func (a accessLevel) allowed() bool { return a.Access == "partial" || a.Access == "full" }
+
+// hasField reports whether the action is allowed on field f.
+func (a accessLevel) hasField(f string) bool {
+	return a.allowed() && (slices.Contains(a.Fields, f) || slices.Contains(a.Fields, "*"))
 }
 
 // Permissions reads what the user may do to the collection. Directus 10,
@@ -49,7 +75,10 @@ func (r *REST) Permissions(ctx context.Context, accessToken, collection string) 
 	actions := out.Data[collection]
 	level := func(action string) string { return actions[action].Access }
 	channels := out.Data[channelsCollection]["read"].Access
+	reactions := out.Data[reactionsCollection]
 	return Permissions{
+		Replies:         actions["create"].hasField("reply_to"),
+		Reactions:       reactions["read"].allowed() && reactions["create"].allowed(),
 		EditOwn:         level("update") == "partial" || level("update") == "full",
 		EditAny:         level("update") == "full",
 		DeleteOwn:       level("delete") == "partial" || level("delete") == "full",

@@ -17,7 +17,27 @@ type Message struct {
 	Created    time.Time // date_created, set by the server
 	Updated    time.Time // date_updated when the server tracks edits, else zero
 	Channel    string    // the conversation's id on servers with channels, else ""
+	// ReplyTo is the id of the message this one answers, "" if none (or
+	// if the reader may not read it).
+	ReplyTo string
+	// Quote is the start of the message replied to, as this reader may
+	// read it; nil when there is none.
+	Quote *Quote
 }
+
+// Quote is what a reply shows of the message it answers: who wrote it and
+// how it starts.
+type Quote struct {
+	ID         string
+	AuthorID   string
+	AuthorName string
+	Text       string // at most QuoteRunes runes of the original's text
+	Created    time.Time
+}
+
+// QuoteRunes is how much of a replied-to message a reply keeps: a line's
+// worth, not the original's 8,000 units again for every reply.
+const QuoteRunes = 200
 
 // Edited reports whether the message was changed after it was created.
 func (m Message) Edited() bool { return !m.Updated.IsZero() && m.Updated.After(m.Created) }
@@ -29,6 +49,11 @@ var messageFields = []string{"id", "text", "date_created", "date_updated", "user
 // subscription and reads, for a client measured beside it (cmd/bench) to ask
 // the server for the same work.
 func MessageFields() []string { return append([]string(nil), messageFields...) }
+
+// replyFields are read besides messageFields on servers with replies: the
+// original of a reply, with the reader's permissions (null when it may not
+// read it).
+var replyFields = []string{"reply_to.id", "reply_to.text", "reply_to.date_created", "reply_to.user_created.id", "reply_to.user_created.first_name"}
 
 // frame is one decoded server frame. Only the fields the client uses are kept.
 type frame struct {
@@ -72,6 +97,15 @@ type wireMessage struct {
 	DateUpdated *string         `json:"date_updated"`
 	UserCreated json.RawMessage `json:"user_created"`
 	Channel     json.RawMessage `json:"channel"`
+	ReplyTo     json.RawMessage `json:"reply_to"`
+}
+
+// wireQuote is the reply_to object of a reply.
+type wireQuote struct {
+	ID          json.RawMessage `json:"id"`
+	Text        *string         `json:"text"`
+	DateCreated string          `json:"date_created"`
+	UserCreated json.RawMessage `json:"user_created"`
 }
 
 type wireUser struct {
@@ -128,18 +162,50 @@ func (w wireMessage) message() (Message, error) {
 		}
 	}
 	m.Channel = relatedID(w.Channel)
-	if u := strings.TrimSpace(string(w.UserCreated)); strings.HasPrefix(u, "{") {
-		var wu wireUser
-		if err := json.Unmarshal(w.UserCreated, &wu); err == nil {
-			m.AuthorID = rawIDString(wu.ID)
-			if wu.FirstName != nil {
-				m.AuthorName = *wu.FirstName
+	m.AuthorID, m.AuthorName = author(w.UserCreated)
+	m.ReplyTo = relatedID(w.ReplyTo)
+	if r := strings.TrimSpace(string(w.ReplyTo)); m.ReplyTo != "" && strings.HasPrefix(r, "{") {
+		var wq wireQuote
+		if json.Unmarshal(w.ReplyTo, &wq) == nil {
+			q := &Quote{ID: m.ReplyTo}
+			if wq.Text != nil {
+				q.Text = cutRunes(*wq.Text, QuoteRunes)
 			}
+			if t, err := parseTime(wq.DateCreated); err == nil {
+				q.Created = t
+			}
+			q.AuthorID, q.AuthorName = author(wq.UserCreated)
+			m.Quote = q
 		}
-	} else {
-		m.AuthorID = rawIDString(w.UserCreated)
 	}
 	return m, nil
+}
+
+// author reads a user_created field: an object when its fields are
+// requested, a bare id otherwise.
+func author(raw json.RawMessage) (id, firstName string) {
+	if u := strings.TrimSpace(string(raw)); !strings.HasPrefix(u, "{") {
+		return rawIDString(raw), ""
+	}
+	var wu wireUser
+	if json.Unmarshal(raw, &wu) != nil {
+		return "", ""
+	}
+	if wu.FirstName != nil {
+		firstName = *wu.FirstName
+	}
+	return rawIDString(wu.ID), firstName
+}
+
+// cutRunes returns s cut to at most n runes.
+func cutRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
 
 // decodeIDs parses the data of a delete event: ids as strings or numbers,
@@ -281,7 +347,8 @@ type itemsFrame struct {
 type itemData struct {
 	ID      string `json:"id,omitempty"`
 	Text    string `json:"text"`
-	Channel string `json:"channel,omitempty"` // on servers with channels
+	Channel string `json:"channel,omitempty"`  // on servers with channels
+	ReplyTo string `json:"reply_to,omitempty"` // on servers with replies
 }
 
 // itemsQuery is a Directus query: fields, filter, sort, limit, offset.

@@ -112,6 +112,16 @@ type Session struct {
 	subUID      string // the uid of the live messages subscription
 	channelsUID string // with channels: the conversations subscription
 	membersUID  string // with channels: the user's memberships subscription
+	// feat is what the server has of setup's schema (learnt from the
+	// permissions at sign-in); reactionsUID the reactions subscription.
+	feat         features
+	reactionsUID string
+	// reactionReads are the reads of reactions on their way, by uid.
+	reactionReads map[string]*reactionRead
+	// reactQueue are the reaction writes waiting; reacting is set while
+	// one is on its way (reactions.go).
+	reactQueue  []cmdReact
+	reacting    bool
 	backoff     *backoff.ExponentialBackOff
 	retryTimer  *time.Timer // set while connOffline: starts the next attempt
 	connectDone chan connectResult
@@ -200,6 +210,7 @@ func newSession(cfg Config) (*Session, error) {
 		done:           make(chan struct{}),
 		fields:         messageFields,
 		pending:        map[string]*pending{},
+		reactionReads:  map[string]*reactionRead{},
 		backoff:        newBackoff(cfg),
 		sendBackoff:    newBackoff(cfg),
 		catchUpBackoff: newCatchUpBackoff(cfg),
@@ -243,7 +254,7 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 	s.setProfile(user, perms)
 	s.tokens = tokens
 	s.log.Debug("realtime: signed in", "user", user.ID, "tokens", tokens)
-	res := s.open(ctx, tokens.Access, s.fields, perms.Channels)
+	res := s.open(ctx, tokens.Access, s.fields, perms.features())
 	if res.err != nil {
 		return nil, res.err
 	}
@@ -346,6 +357,29 @@ func (s *Session) SendIn(channel, text string) Message {
 	}
 	_ = s.command(cmdSend{m})
 	return m
+}
+
+// Reply is SendIn into the conversation of to, as an answer to it: the
+// message carries to's id (stored as reply_to) and a quote of it.
+func (s *Session) Reply(to Message, text string) Message {
+	me := s.User()
+	m := Message{
+		ID:         uuid.NewString(),
+		Channel:    to.Channel,
+		Text:       text,
+		AuthorID:   me.ID,
+		AuthorName: me.FirstName,
+		Created:    time.Now().UTC(),
+		ReplyTo:    to.ID,
+		Quote:      QuoteOf(to),
+	}
+	_ = s.command(cmdSend{m})
+	return m
+}
+
+// QuoteOf is what a reply shows of m.
+func QuoteOf(m Message) *Quote {
+	return &Quote{ID: m.ID, AuthorID: m.AuthorID, AuthorName: m.AuthorName, Text: cutRunes(m.Text, QuoteRunes), Created: m.Created}
 }
 
 // Retry sends a failed message again, with the same ID. Like every command
@@ -487,7 +521,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *Session) handleCommand(c command) {
-	if s.handleChannelCommand(c) {
+	if s.handleChannelCommand(c) || s.handleReactionCommand(c) {
 		return
 	}
 	switch c := c.(type) {
@@ -530,7 +564,7 @@ func (s *Session) handleFrame(f *frame) {
 		s.handleAuth(f)
 	case "subscription":
 		uid := f.uid()
-		if uid == "" || (uid != s.subUID && uid != s.channelsUID && uid != s.membersUID) {
+		if uid == "" || (uid != s.subUID && uid != s.channelsUID && uid != s.membersUID && uid != s.reactionsUID) {
 			return
 		}
 		if f.Status == "error" {
@@ -545,6 +579,8 @@ func (s *Session) handleFrame(f *frame) {
 			s.handleChannelsEvent(f)
 		case s.membersUID:
 			s.handleMembersEvent(f)
+		case s.reactionsUID:
+			s.handleReactionsEvent(f)
 		}
 	case "items":
 		s.handleReply(f)
@@ -593,6 +629,10 @@ func (s *Session) emitLoaded(l Loaded) {
 	}
 	s.events.push(l)
 	s.settleStored(l.Messages)
+	switch l.Kind {
+	case LoadInitial, LoadOlder, LoadCatchUp:
+		s.readReactions(l.Messages)
+	}
 }
 
 // settleStored marks outgoing messages the server is seen to hold as

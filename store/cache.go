@@ -111,6 +111,10 @@ type cachedMessage struct {
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated,omitzero"`
 	Channel    string    `json:"channel,omitempty"`
+	// A reply's original and the start of it (realtime.Quote's fields
+	// under their own names).
+	ReplyTo string          `json:"reply_to,omitempty"`
+	Quote   *realtime.Quote `json:"quote,omitempty"`
 }
 
 type cacheFile struct {

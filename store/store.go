@@ -291,10 +291,12 @@ type Outbox struct {
 var _ realtime.OutboxStore = (*Outbox)(nil)
 
 type storedMessage struct {
-	ID      string    `json:"id"`
-	Text    string    `json:"text"`
-	Created time.Time `json:"created"`
-	Channel string    `json:"channel,omitempty"` // the conversation it goes to, on servers with channels
+	ID      string          `json:"id"`
+	Text    string          `json:"text"`
+	Created time.Time       `json:"created"`
+	Channel string          `json:"channel,omitempty"`  // the conversation it goes to, on servers with channels
+	ReplyTo string          `json:"reply_to,omitempty"` // the message it answers
+	Quote   *realtime.Quote `json:"quote,omitempty"`    // the start of that message, shown while it waits
 }
 
 // key orders entries by typing time, then id.
@@ -306,7 +308,7 @@ func key(m realtime.Message) []byte {
 
 // Put stores m (idempotent).
 func (o *Outbox) Put(m realtime.Message) error {
-	v, err := json.Marshal(storedMessage{ID: m.ID, Text: m.Text, Created: m.Created, Channel: m.Channel})
+	v, err := json.Marshal(storedMessage{ID: m.ID, Text: m.Text, Created: m.Created, Channel: m.Channel, ReplyTo: m.ReplyTo, Quote: m.Quote})
 	if err != nil {
 		return fmt.Errorf("outbox put: %w", err)
 	}
@@ -365,7 +367,7 @@ func (o *Outbox) Load() ([]realtime.Message, error) {
 					o.d.log.Warn("store: skipped unreadable outbox entry", "err", err)
 					return nil
 				}
-				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created, Channel: s.Channel})
+				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created, Channel: s.Channel, ReplyTo: s.ReplyTo, Quote: s.Quote})
 				return nil
 			})
 		})
