@@ -90,9 +90,11 @@ func grants() []grant {
 				"(REST, history and realtime), instead of the messages of public channels and of the user's own channels",
 		},
 		{
-			want:     permission{Collection: Collection, Action: "create", Fields: []string{"id", "text", "channel"}},
+			// files is the alias of directus_files.chat_message: a message
+			// is created with its attachments in one request.
+			want:     permission{Collection: Collection, Action: "create", Fields: []string{"id", "text", "channel", "reply_to", "files"}},
 			fallback: allOf(Collection, "create"),
-			wider: "create on messages: all fields instead of id, text, channel (user_created and date_created are still set by the server; " +
+			wider: "create on messages: all fields instead of id, text, channel, reply_to, files (user_created and date_created are still set by the server; " +
 				"the flow " + strconvQuote(FlowMessages) + " still refuses a post by a non-member)",
 		},
 		{want: permission{Collection: Collection, Action: "update", Fields: []string{"text"}, Permissions: ownMessages()}},
@@ -144,6 +146,25 @@ func grants() []grant {
 			fallback: allOf(MembersCollection, "delete"),
 			wider: "delete on channel_members: the permission allows deleting any membership; only the flow " + strconvQuote(FlowChannels) +
 				" refuses deleting another user's membership",
+		},
+		{
+			// A reaction is read where its message is.
+			want:     permission{Collection: ReactionsCollection, Action: "read", Fields: all, Permissions: map[string]any{"message": visibleChannel("channel")}},
+			fallback: allOf(ReactionsCollection, "read"),
+			wider: "read on reactions: every chat user can see who reacted how to every message, private and direct ones included, " +
+				"instead of the reactions to messages the user can read",
+		},
+		{
+			want:     permission{Collection: ReactionsCollection, Action: "create", Fields: []string{"id", "message", "emoji", "reaction_key"}},
+			fallback: allOf(ReactionsCollection, "create"),
+			wider: "create on reactions: all fields instead of id, message, emoji, reaction_key (user and date_created are still set by the server; " +
+				"the flow " + strconvQuote(FlowReactions) + " still refuses a reaction by a non-member or with a wrong key)",
+		},
+		{
+			want:     permission{Collection: ReactionsCollection, Action: "delete", Fields: all, Permissions: map[string]any{"user": map[string]any{"_eq": "$CURRENT_USER"}}},
+			fallback: allOf(ReactionsCollection, "delete"),
+			wider: "delete on reactions: the permission allows deleting anyone's reaction; only the flow " + strconvQuote(FlowReactions) +
+				" refuses deleting another user's",
 		},
 		{
 			want:     permission{Collection: "directus_users", Action: "read", Fields: []string{"id", "first_name", "last_name"}},

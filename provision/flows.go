@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -21,8 +22,9 @@ import (
 // setup, static admin tokens) and internal calls without accountability
 // pass.
 const (
-	FlowMessages = "Chat: only members post"
-	FlowChannels = "Chat: channel and membership rules"
+	FlowMessages  = "Chat: only members post"
+	FlowChannels  = "Chat: channel and membership rules"
+	FlowReactions = "Chat: reactions by members"
 )
 
 // flowMarker starts the part of a Flow's description that records which
@@ -83,27 +85,47 @@ func readFull(key, name, collection string, query map[string]any, next string) f
 	}
 }
 
-// messagesFlow refuses a message from a non-member of its channel.
+// messagesFlow refuses a message from a non-member of its channel, and a
+// reply to a message of another conversation.
 func messagesFlow() flowDef {
 	ops := []flowOp{
-		trustedCaller("member"),
+		trustedCaller("input"),
+		{Key: "input", Name: "What to read", Type: "exec", Options: map[string]any{"code": strings.ReplaceAll(messagesInputScript, "NONE", noID)}, Resolve: "member"},
 		// member_key is "<channel>:<user>" (checked by the other Flow), so
 		// a template inside a string can never become an object.
 		readFull("member", "Membership of the poster", MembersCollection, map[string]any{
 			"filter": map[string]any{"member_key": map[string]any{"_eq": "{{$trigger.payload.channel}}:{{$accountability.user}}"}},
 			"fields": []string{"channel", "user"},
 			"limit":  1,
+		}, "original"),
+		readFull("original", "The message replied to", Collection, map[string]any{
+			"filter": map[string]any{"id": map[string]any{"_eq": "{{input.reply_to}}"}},
+			"fields": []string{"id", "channel"},
+			"limit":  1,
 		}, "check"),
 		{Key: "check", Name: "Member of the channel?", Type: "exec", Options: map[string]any{"code": messagesCheckScript}, Resolve: "allowed"},
 	}
 	return flowDef{
 		Name:        FlowMessages,
-		Note:        "Refuses a new message unless its author is a member of its channel",
+		Note:        "Refuses a new message unless its author is a member of its channel and it replies to a message of the same channel",
 		Scope:       []string{"items.create"},
 		Collections: []string{Collection},
 		Ops:         append(ops, verdict()...),
 	}
 }
+
+// noID is a UUID that matches nothing: a read's filter gets it instead of
+// a value that is not a UUID (PostgreSQL refuses to compare a uuid column
+// with other text).
+const noID = "00000000-0000-0000-0000-000000000000"
+
+// messagesInputScript gives the reads the message's reply_to as a UUID, or
+// NONE.
+const messagesInputScript = `module.exports = function (data) {
+  var p = (data.$trigger && data.$trigger.payload) || {};
+  var uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  return { reply_to: typeof p.reply_to === "string" && uuid.test(p.reply_to) ? p.reply_to : "NONE" };
+};`
 
 const messagesCheckScript = `module.exports = function (data) {
   var p = (data.$trigger && data.$trigger.payload) || {};
@@ -111,20 +133,108 @@ const messagesCheckScript = `module.exports = function (data) {
   if (!me) return { ok: false, reason: "Sign in to post." };
   if (typeof p.channel !== "string" || p.channel === "") return { ok: false, reason: "A message needs a channel." };
   var rows = Array.isArray(data.member) ? data.member : [];
+  var member = false;
   for (var i = 0; i < rows.length; i++) {
-    if (rows[i].channel === p.channel && rows[i].user === me) return { ok: true, reason: "" };
+    if (rows[i].channel === p.channel && rows[i].user === me) member = true;
   }
-  return { ok: false, reason: "Only members of a channel can post in it." };
+  if (!member) return { ok: false, reason: "Only members of a channel can post in it." };
+  if (p.reply_to !== undefined && p.reply_to !== null) {
+    var o = Array.isArray(data.original) ? data.original[0] : null;
+    if (!o || o.id !== p.reply_to) return { ok: false, reason: "The message replied to does not exist." };
+    if (o.channel !== p.channel) return { ok: false, reason: "A reply goes in the conversation of the message it answers." };
+  }
+  return { ok: true, reason: "" };
+};`
+
+// reactionsFlow refuses a reaction by a non-member of the message's
+// channel, one whose key is not its own parts or whose emoji is text, and
+// (for Directus 12, whose delete permission cannot have a rule) deleting
+// another user's reaction.
+func reactionsFlow() flowDef {
+	ops := []flowOp{
+		trustedCaller("input"),
+		{Key: "input", Name: "What to read", Type: "exec", Options: map[string]any{"code": strings.ReplaceAll(reactionsInputScript, "NONE", noID)}, Resolve: "msg"},
+		readFull("msg", "The message and whether the caller is in its channel", Collection, map[string]any{
+			"filter": map[string]any{"id": map[string]any{"_eq": "{{input.message}}"}},
+			"fields": []string{"id", "channel.id", "channel.members.user"},
+			"deep": map[string]any{"channel": map[string]any{"members": map[string]any{
+				"_filter": map[string]any{"user": map[string]any{"_eq": "{{input.me}}"}}, "_limit": 1}}},
+			"limit": 1,
+		}, "rows"),
+		readFull("rows", "Reactions deleted", ReactionsCollection, map[string]any{
+			"filter": map[string]any{"id": map[string]any{"_in": "{{input.rows}}"}},
+			"fields": []string{"id", "user"},
+			"limit":  -1,
+		}, "check"),
+		{Key: "check", Name: "Allowed?", Type: "exec", Options: map[string]any{"code": strings.ReplaceAll(reactionsCheckScript, "MAX", strconv.Itoa(MaxEmojiUnits))}, Resolve: "allowed"},
+	}
+	return flowDef{
+		Name:        FlowReactions,
+		Note:        "Refuses a reaction unless its author is a member of the message's channel and its key is <message>:<user>:<emoji>; only one's own reaction is removed",
+		Scope:       []string{"items.create", "items.delete"},
+		Collections: []string{ReactionsCollection},
+		Ops:         append(ops, verdict()...),
+	}
+}
+
+const reactionsInputScript = `module.exports = function (data) {
+  var t = data.$trigger || {};
+  var p = t.payload;
+  var uuid = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+  var id = function (v) { return typeof v === "string" && uuid.test(v) ? v : "NONE"; };
+  var out = { me: id(data.$accountability && data.$accountability.user), message: "NONE", rows: ["NONE"] };
+  if (String(t.event) === "reactions.items.create") out.message = id(p && p.message);
+  if (String(t.event) === "reactions.items.delete") {
+    var rows = (Array.isArray(p) ? p : []).filter(function (v) { return typeof v === "string" && uuid.test(v); });
+    if (rows.length > 0) out.rows = rows;
+  }
+  return out;
+};`
+
+// reactionsCheckScript: an emoji is 1 to MAX UTF-16 units with no letter,
+// digit, punctuation, space or control character of ASCII, and no
+// formatting character but the emoji joiner and variation selectors (no
+// bidirectional overrides).
+const reactionsCheckScript = `module.exports = function (data) {
+  var t = data.$trigger || {};
+  var ev = String(t.event || "");
+  var p = t.payload || {};
+  var me = data.$accountability && data.$accountability.user;
+  var ok = { ok: true, reason: "" };
+  var deny = function (reason) { return { ok: false, reason: reason }; };
+  if (!me) return deny("Sign in first.");
+  if (ev === "reactions.items.create") {
+    var e = p.emoji;
+    if (typeof e !== "string" || e.length < 1 || e.length > MAX) return deny("A reaction is one emoji.");
+    if (/[\u0000-\u007f\u0080-\u00a0\u00ad\u061c\u115f\u1160\u180e\u2000-\u200c\u200e-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164\ufeff\ufff9-\ufffb]/.test(e.replace(/[#*0-9]\ufe0f?\u20e3/g, ""))) return deny("A reaction is one emoji.");
+    if (p.reaction_key !== p.message + ":" + me + ":" + e) return deny("reaction_key must be <message id>:<user id>:<emoji>.");
+    var m = Array.isArray(data.msg) ? data.msg[0] : null;
+    if (!m || m.id !== p.message || !m.channel) return deny("No such message.");
+    var members = Array.isArray(m.channel.members) ? m.channel.members : [];
+    for (var i = 0; i < members.length; i++) {
+      if (members[i].user === me) return ok;
+    }
+    return deny("Only members of a channel can react in it.");
+  }
+  if (ev === "reactions.items.delete") {
+    var want = Array.isArray(p) ? p : [];
+    var rows = Array.isArray(data.rows) ? data.rows : [];
+    for (var j = 0; j < want.length; j++) {
+      var row = rows.filter(function (r) { return r.id === want[j]; })[0];
+      if (row && row.user !== me) return deny("Only your own reaction can be removed.");
+    }
+    return ok;
+  }
+  return deny("Not a change this flow knows.");
 };`
 
 // channelsFlow checks new channels (kind, name, direct_key), changes to
 // channels (members only, name and topic only) and memberships (who may
 // add whom; only one's own read marker, mute and leaving).
 func channelsFlow() flowDef {
-	const none = "00000000-0000-0000-0000-000000000000" // matches nothing
 	ops := []flowOp{
 		trustedCaller("input"),
-		{Key: "input", Name: "What to read", Type: "exec", Options: map[string]any{"code": strings.ReplaceAll(channelsInputScript, "NONE", none)}, Resolve: "channel"},
+		{Key: "input", Name: "What to read", Type: "exec", Options: map[string]any{"code": strings.ReplaceAll(channelsInputScript, "NONE", noID)}, Resolve: "channel"},
 		readFull("channel", "The membership's channel", ChannelsCollection, map[string]any{
 			"filter": map[string]any{"id": map[string]any{"_eq": "{{input.channel}}"}},
 			"fields": []string{"id", "kind", "user_created", "direct_key"},
@@ -267,7 +377,7 @@ const channelsCheckScript = `module.exports = function (data) {
 };`
 
 // flows are the Flows setup keeps.
-func flows() []flowDef { return []flowDef{messagesFlow(), channelsFlow()} }
+func flows() []flowDef { return []flowDef{messagesFlow(), channelsFlow(), reactionsFlow()} }
 
 // fingerprint identifies a definition.
 func (f flowDef) fingerprint() string {

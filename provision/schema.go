@@ -88,6 +88,55 @@ func messageFields() []field {
 				"validation": TextValidation(), "validation_message": textValidationMessage},
 			Schema: map[string]any{},
 		},
+		{
+			// The message this one answers, in the same conversation (the
+			// flow FlowMessages checks that); emptied when it is deleted.
+			Field: "reply_to", Type: "uuid",
+			Meta: map[string]any{"special": []string{"m2o"}, "interface": "select-dropdown-m2o", "width": "half",
+				"note": "The message this one replies to (directuschat setup)"},
+			Schema: map[string]any{"is_nullable": true},
+		},
+	}
+}
+
+// ReactionsCollection holds reactions to messages: one row per message,
+// user and emoji.
+const ReactionsCollection = "reactions"
+
+// MaxEmojiUnits is the longest reaction the server accepts, in UTF-16 code
+// units: enough for a family or flag sequence joined by ZWJ, too short for
+// text.
+const MaxEmojiUnits = 16
+
+// reactionFields are the fields of reactions. reaction_key
+// "<message id>:<user id>:<emoji>" is unique, so a double click (or two
+// devices) cannot react twice with the same emoji; the flow FlowReactions
+// checks that it is made of the row's own parts.
+func reactionFields() []field {
+	return []field{
+		idField(),
+		{
+			Field: "message", Type: "uuid",
+			Meta:   map[string]any{"special": []string{"m2o"}, "interface": "select-dropdown-m2o", "required": true, "width": "half"},
+			Schema: map[string]any{"is_nullable": false, "is_indexed": true},
+		},
+		{
+			Field: "user", Type: "uuid",
+			Meta: map[string]any{"special": []string{"user-created"}, "interface": "select-dropdown-m2o", "readonly": true,
+				"width": "half", "display": "user"},
+			Schema: map[string]any{},
+		},
+		{
+			Field: "emoji", Type: "string",
+			Meta:   map[string]any{"interface": "input", "required": true, "width": "half"},
+			Schema: map[string]any{"is_nullable": false, "max_length": 64},
+		},
+		{
+			Field: "reaction_key", Type: "string",
+			Meta:   map[string]any{"interface": "input", "readonly": true, "required": true, "note": "<message id>:<user id>:<emoji>"},
+			Schema: map[string]any{"is_unique": true, "is_nullable": false, "max_length": 160},
+		},
+		dateCreatedField(),
 	}
 }
 
@@ -247,7 +296,7 @@ type collectionSpec struct {
 }
 
 // collections are what setup creates, in order: channels before the
-// memberships and messages that point at them.
+// memberships and messages that point at them, messages before reactions.
 func collections() []collectionSpec {
 	return []collectionSpec{
 		{
@@ -266,7 +315,13 @@ func collections() []collectionSpec {
 			Name:    Collection,
 			Meta:    map[string]any{"icon": "chat", "note": "Chat messages (created by directuschat setup)"},
 			Fields:  messageFields(),
-			Summary: fmt.Sprintf("created collection messages (id uuid, channel, date_created indexed, date_updated, user_created, text of at most %d UTF-16 units)", MaxTextUnits),
+			Summary: fmt.Sprintf("created collection messages (id uuid, channel, date_created indexed, date_updated, user_created, text of at most %d UTF-16 units, reply_to)", MaxTextUnits),
+		},
+		{
+			Name:    ReactionsCollection,
+			Meta:    map[string]any{"icon": "add_reaction", "note": "Reactions to chat messages (created by directuschat setup)"},
+			Fields:  reactionFields(),
+			Summary: "created collection reactions (id uuid, message, user, emoji, reaction_key unique, date_created)",
 		},
 	}
 }
@@ -441,6 +496,9 @@ func relations() []relation {
 		{Collection: ChannelsCollection, Field: "user_created", Related: "directus_users", OnDelete: "SET NULL"},
 		{Collection: MembersCollection, Field: "channel", Related: ChannelsCollection, OnDelete: "CASCADE", OneField: "members"},
 		{Collection: MembersCollection, Field: "user", Related: "directus_users", OnDelete: "CASCADE", OneField: UserMembershipsField},
+		{Collection: Collection, Field: "reply_to", Related: Collection, OnDelete: "SET NULL"},
+		{Collection: ReactionsCollection, Field: "message", Related: Collection, OnDelete: "CASCADE"},
+		{Collection: ReactionsCollection, Field: "user", Related: "directus_users", OnDelete: "CASCADE"},
 	}
 }
 
