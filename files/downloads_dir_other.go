@@ -1,0 +1,5 @@
+//go:build !windows
+
+package files
+
+func platformDownloadsDir() (string, bool) { return "", false }

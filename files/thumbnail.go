@@ -1,0 +1,107 @@
+package files
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/gif"  // decoders DecodeThumbnail accepts
+	_ "image/jpeg" // (the server sends PNG; a non-image file comes as is)
+	_ "image/png"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// MaxThumbnailSide is the largest width or height Thumbnail asks for and
+// DecodeThumbnail decodes.
+const MaxThumbnailSide = 4096
+
+// MaxThumbnailBytes bounds a thumbnail's answer: Directus sends a file it
+// cannot transform (not an image, or over its
+// ASSETS_TRANSFORM_IMAGE_MAX_DIMENSION) as it is.
+const MaxThumbnailBytes = 8 << 20
+
+// ErrNotThumbnail says the bytes are no image DecodeThumbnail decodes.
+var ErrNotThumbnail = errors.New("not a decodable thumbnail")
+
+// Thumbnail returns the image file id scaled by the server to fit inside
+// w×h (never enlarged), as PNG (transparency kept) — or, for a file the
+// server does not transform, its bytes as they are, if not over
+// MaxThumbnailBytes: decode with DecodeThumbnail. Answers are kept in the
+// disk cache, keyed by server, id and size.
+func (c *Client) Thumbnail(ctx context.Context, id string, w, h int) ([]byte, error) {
+	const op = "read thumbnail"
+	if err := checkID(op, id); err != nil {
+		return nil, err
+	}
+	if w < 1 || h < 1 || w > MaxThumbnailSide || h > MaxThumbnailSide {
+		return nil, fmt.Errorf("%s: size %d×%d out of 1..%d", op, w, h, MaxThumbnailSide)
+	}
+	key := c.cacheKey(id, w, h)
+	if c.cache != nil {
+		if b, ok := c.cache.get(key); ok {
+			return b, nil
+		}
+	}
+	q := url.Values{
+		"width": {strconv.Itoa(w)}, "height": {strconv.Itoa(h)},
+		"fit": {"inside"}, "withoutEnlargement": {"true"}, "format": {"png"},
+	}
+	req, err := c.request(ctx, op, http.MethodGet, "/assets/"+id, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.send(op, req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > MaxThumbnailBytes {
+		return nil, fmt.Errorf("%s: the server sent %s, more than %s", op, FormatSize(resp.ContentLength), FormatSize(MaxThumbnailBytes))
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxThumbnailBytes+1))
+	if err != nil {
+		if isContextErr(err) || ctx.Err() != nil {
+			return nil, &Error{Kind: KindCanceled, Op: op, Msg: "canceled", Err: errCanceled}
+		}
+		return nil, transportError(op, c.base, err)
+	}
+	if len(b) > MaxThumbnailBytes {
+		return nil, fmt.Errorf("%s: the server sent more than %s", op, FormatSize(MaxThumbnailBytes))
+	}
+	if c.cache != nil {
+		c.cache.put(key, b)
+	}
+	return b, nil
+}
+
+// cacheKey names a thumbnail in the cache: a hash of the server, the id
+// and the size, so no text from the server becomes part of a path.
+func (c *Client) cacheKey(id string, w, h int) string {
+	sum := sha256.Sum256([]byte("thumb-v1\x00" + c.base.String() + "\x00" + id + "\x00" + strconv.Itoa(w) + "x" + strconv.Itoa(h)))
+	return hex.EncodeToString(sum[:])
+}
+
+// DecodeThumbnail decodes a PNG, JPEG or GIF of at most
+// MaxThumbnailSide×MaxThumbnailSide. It reads the header first and refuses
+// a larger image before allocating its pixels: a few kilobytes of PNG can
+// claim 100,000×100,000 pixels (40 GB).
+func DecodeThumbnail(b []byte) (image.Image, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("decode thumbnail: %w: %v", ErrNotThumbnail, err)
+	}
+	if cfg.Width < 1 || cfg.Height < 1 || cfg.Width > MaxThumbnailSide || cfg.Height > MaxThumbnailSide {
+		return nil, fmt.Errorf("decode thumbnail: %w: %s of %d×%d, more than %d×%d", ErrNotThumbnail, format, cfg.Width, cfg.Height, MaxThumbnailSide, MaxThumbnailSide)
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("decode thumbnail: %w: %v", ErrNotThumbnail, err)
+	}
+	return img, nil
+}
