@@ -68,7 +68,9 @@ func (c *Client) Download(ctx context.Context, id, destDir string, progress func
 			_ = os.Remove(tmp.Name())
 		}
 	}()
-	n, err := io.Copy(tmp, &countingReader{r: resp.Body, total: total, progress: progress})
+	counter := &countingReader{r: resp.Body, total: total, progress: progress}
+	defer counter.stop()
+	n, err := io.Copy(tmp, counter)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", &Error{Kind: KindCanceled, Op: opName, Msg: "canceled", Err: errCanceled}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -287,9 +288,11 @@ func (c *Client) post(ctx context.Context, op, id, name string, src Source, fold
 		return File{}, fmt.Errorf("%s: %w", op, err)
 	}
 	defer rc.Close()
-	body := io.MultiReader(bytes.NewReader(head),
-		&countingReader{r: io.LimitReader(rc, src.Size), total: src.Size, progress: progress},
-		bytes.NewReader(tail))
+	// The transport may still read the body after Do returns (canceled):
+	// no progress call after Upload returns.
+	counter := &countingReader{r: io.LimitReader(rc, src.Size), total: src.Size, progress: progress, exact: true}
+	defer counter.stop()
+	body := io.MultiReader(bytes.NewReader(head), counter, bytes.NewReader(tail))
 
 	q := url.Values{"fields": {fileFields}}
 	req, err := c.request(ctx, op, http.MethodPost, "/files", q, io.NopCloser(body))
@@ -317,23 +320,36 @@ func (c *Client) post(ctx context.Context, op, id, name string, src Source, fold
 	return a.file(), nil
 }
 
-// countingReader reports the bytes read through it.
+// countingReader reports the bytes read through it, until stopped.
 type countingReader struct {
 	r        io.Reader
 	n, total int64
 	progress func(sent, total int64)
+	exact    bool // a read that ends before total is an error
+
+	mu      sync.Mutex
+	stopped bool
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if n > 0 {
+		c.mu.Lock()
 		c.n += int64(n)
-		if c.progress != nil {
+		if c.progress != nil && !c.stopped {
 			c.progress(c.n, c.total)
 		}
+		c.mu.Unlock()
 	}
-	if err == io.EOF && c.n < c.total {
+	if err == io.EOF && c.exact && c.n < c.total {
 		return n, fmt.Errorf("the file ended after %d of %d bytes", c.n, c.total)
 	}
 	return n, err
+}
+
+// stop ends the progress calls: none is running or made after it returns.
+func (c *countingReader) stop() {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
 }
