@@ -105,3 +105,26 @@ func DecodeThumbnail(b []byte) (image.Image, error) {
 	}
 	return img, nil
 }
+
+// transformMaxSide is Directus's default ASSETS_TRANSFORM_IMAGE_MAX_DIMENSION:
+// it sends larger images untransformed.
+const transformMaxSide = 6000
+
+// HasThumbnail reports whether Thumbnail gives a decodable image for f:
+// the types Directus scales (JPEG, PNG, WebP, TIFF, AVIF) with dimensions
+// it read at upload, within its default transform limit (6000 pixels a
+// side); and GIFs, which it sends as they are, when small enough for
+// DecodeThumbnail. For anything else Thumbnail would return the file
+// itself: show an icon instead.
+func HasThumbnail(f File) bool {
+	if f.Width < 1 || f.Height < 1 {
+		return false
+	}
+	switch mediaType(f.Type) {
+	case "image/jpeg", "image/png", "image/webp", "image/tiff", "image/avif":
+		return f.Width <= transformMaxSide && f.Height <= transformMaxSide
+	case "image/gif":
+		return f.Width <= MaxThumbnailSide && f.Height <= MaxThumbnailSide && f.Size <= MaxThumbnailBytes
+	}
+	return false
+}

@@ -286,3 +286,23 @@ func TestDownloadsDir(t *testing.T) {
 		t.Fatalf("with user-dirs.dirs: %q %v", p, err)
 	}
 }
+
+func TestHasThumbnail(t *testing.T) {
+	for _, c := range []struct {
+		f    File
+		want bool
+	}{
+		{File{Type: "image/png", Width: 600, Height: 400}, true},
+		{File{Type: "image/jpeg", Width: 6000, Height: 10}, true},
+		{File{Type: "image/jpeg", Width: 6001, Height: 10}, false},
+		{File{Type: "image/png"}, false},
+		{File{Type: "image/gif", Width: 100, Height: 100, Size: 1 << 20}, true},
+		{File{Type: "image/gif", Width: 100, Height: 100, Size: 64 << 20}, false},
+		{File{Type: "image/svg+xml", Width: 100, Height: 100}, false},
+		{File{Type: "application/pdf", Width: 100, Height: 100}, false},
+	} {
+		if got := HasThumbnail(c.f); got != c.want {
+			t.Errorf("HasThumbnail(%+v) = %t", c.f, got)
+		}
+	}
+}

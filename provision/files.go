@@ -78,7 +78,8 @@ func fileGrants() []grant {
 				Presets: map[string]any{"folder": FilesFolderID}},
 			fallback: &permission{Collection: FilesCollection, Action: "create", Fields: all},
 			wider: "create on directus_files: all fields instead of id, storage, folder, title, filename_download, type " +
-				"(an upload may set chat_message itself, attaching it to any message id it knows, and any folder or uploaded_by-independent metadata)",
+				"(an upload may set chat_message itself, showing the file under any message whose id the user knows, and any other metadata; " +
+				"uploaded_by is still set by the server)",
 		},
 		{
 			// The nested update of a message's create sets chat_message on
