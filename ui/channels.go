@@ -296,6 +296,9 @@ func (c *chatView) switchTo(id string) {
 		}
 		cv.marked = time.Time{}
 		c.firstUnread = ""
+		c.cancelReply()
+		c.seeking, c.highlighted = "", ""
+		clear(c.quotes)
 		c.expanded = map[string]bool{}
 		c.loadingOlder = false
 		c.tl.Reset()

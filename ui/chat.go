@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"directuschat/mention"
+	"directuschat/reactions"
 	"directuschat/realtime"
 	"directuschat/store"
 	"directuschat/timeline"
@@ -79,7 +80,20 @@ type chatView struct {
 	// hoverStatus is the status line's text before the pointer went over
 	// a link (which shows the link's target there); hovering tells.
 	hoverStatus string
+	hoverShown  string // what the hover put there
 	hovering    bool
+	// reacts are the reactions to the loaded messages (nil on servers
+	// without them); chipSets what their rows show, by message.
+	reacts   *reactions.Tally
+	chipSets map[string]*chipSet
+	quotes   map[string]quoteMemo // replies' quote lines, by message
+	// reply is the bar above the composer while answering a message;
+	// seeking the original a quote's click looks for in older pages
+	// (written after seekingAfter), highlighted the message jumped to.
+	reply        *replyBar
+	seeking      string
+	seekingAfter time.Time
+	highlighted  string
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -93,7 +107,9 @@ type chatView struct {
 }
 
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool) *chatView {
-	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{}}
+	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
+		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{}}
+	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.heights.actions = richActions{
@@ -129,6 +145,7 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	statusBar := container.NewBorder(nil, nil, nil, c.reconnect, c.status)
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
+		c.reply.box,
 		container.NewBorder(nil, nil, nil, send, c.composer),
 		c.composer.hint,
 		statusBar,
@@ -144,6 +161,7 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	c.body = container.NewStack(c.conversation)
 	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, c.body)
 	c.composer.onShortcut = c.shortcut
+	c.composer.onEscape = c.cancelReply
 	c.picker = newMentionPicker(host.win.Canvas(), &c.composer.Entry, c.mentionPeople)
 	c.composer.picker = c.picker
 	c.setState(realtime.StateChanged{State: realtime.StateOnline})
@@ -173,7 +191,12 @@ func (c *chatView) send(text string) {
 			c.status.SetText("Pick a conversation first.")
 			return
 		}
-		m = c.session.SendIn(c.ch.open, text)
+		if t := c.reply.target; t != nil && t.Channel == c.ch.open {
+			m = c.session.Reply(t.Message, text)
+		} else {
+			m = c.session.SendIn(c.ch.open, text)
+		}
+		c.cancelReply()
 		c.ch.local = append(c.ch.local, m)
 		c.ch.drafts[c.ch.open] = ""
 	} else {
@@ -210,6 +233,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 	if hadOldest {
 		c.keepPlace(oldestBefore)
 	}
+	c.applyReactions(batch)
 	if c.channelsOn() {
 		c.placeDivider()
 	}
@@ -222,6 +246,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 		case realtime.Loaded:
 			if ev.Kind == realtime.LoadOlder {
 				c.loadingOlder = false
+				defer c.goOnSeeking() // after the batch: the page is in the timeline
 			}
 		case realtime.StateChanged:
 			c.setState(ev)
@@ -524,11 +549,18 @@ func (c *chatView) rowTapped(e timeline.Entry) {
 func (c *chatView) offerChanges(e timeline.Entry) {
 	perms, me := c.session.Permissions(), c.session.User().ID
 	canEdit, canDelete := perms.CanEdit(e.Message, me), perms.CanDelete(e.Message, me)
-	if !canEdit && !canDelete {
+	canReply := c.canReply(e)
+	if !canEdit && !canDelete && !canReply {
 		return
 	}
 	var d dialog.Dialog
 	var actions []fyne.CanvasObject
+	if canReply {
+		actions = append(actions, widget.NewButtonWithIcon("Reply", theme.MailReplyIcon(), func() {
+			d.Hide()
+			c.startReply(e)
+		}))
+	}
 	if canEdit {
 		actions = append(actions, widget.NewButtonWithIcon("Edit", theme.DocumentCreateIcon(), func() {
 			d.Hide()
@@ -551,7 +583,11 @@ func (c *chatView) offerChanges(e timeline.Entry) {
 	preview := widget.NewLabel(short)
 	preview.Wrapping = fyne.TextWrapWord
 	preview.Truncation = fyne.TextTruncateEllipsis
-	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, container.NewHBox(actions...), nil, nil, preview), c.host.win)
+	bottom := container.NewVBox(container.NewHBox(actions...))
+	if quick := c.quickReactions(e.ID, func() { d.Hide() }); quick != nil {
+		bottom.Add(quick)
+	}
+	d = dialog.NewCustom("Message", "Close", container.NewBorder(nil, bottom, nil, nil, preview), c.host.win)
 	d.Resize(fyne.NewSize(360, 200))
 	c.host.dialogs.show(d)
 }
@@ -644,6 +680,9 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		fold:       fold,
 		divider:    e.ID == c.firstUnread,
 		day:        day,
+		quote:      c.quoteText(e),
+		chips:      c.chipSets[e.ID],
+		highlight:  e.ID == c.highlighted,
 	}
 	rc.grouped = day == "" && index > 0 && !rc.divider && !mentionsMe && continues(c.tl.At(index-1), e)
 	if fold == foldCapped {
@@ -660,6 +699,19 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		}
 	}
 	r.onMenu = func(link *rlink) []*fyne.MenuItem { return c.rowMenu(id, link) }
+	var quoted string
+	var quotedAt time.Time
+	if e.Quote != nil {
+		quoted, quotedAt = e.Quote.ID, e.Quote.Created
+	}
+	r.onQuote = func() {
+		if quoted != "" {
+			c.jumpTo(quoted, quotedAt)
+		}
+	}
+	r.onReact = func(emoji string) { c.toggleReaction(id, emoji) }
+	r.onPick = func() { c.pickReaction(id) }
+	r.onReactHover = c.reactionHover
 	c.fitRow(index, e, rc)
 	if index == c.tl.Len()-1 {
 		c.seen() // the newest row is being shown
@@ -747,6 +799,10 @@ func (c *chatView) rowMenu(id string, link *rlink) []*fyne.MenuItem {
 				c.status.SetText("Copied the link's address.")
 			}))
 	}
+	if c.canReply(e) {
+		items = append(items, fyne.NewMenuItem("Reply", func() { c.startReply(e) }))
+	}
+	items = append(items, c.reactionItems(id)...)
 	return append(items, fyne.NewMenuItem("Copy text", func() { c.copyMessage(id) }))
 }
 
@@ -817,15 +873,28 @@ const linkHoverPrefix = "Link to "
 // line, and what was there before once the pointer leaves it.
 func (c *chatView) linkHover(l *rlink) {
 	if l != nil {
-		if !c.hovering {
-			c.hoverStatus, c.hovering = c.status.Text, true
-		}
-		c.status.SetText(linkHoverPrefix + l.target)
+		c.hoverShow(linkHoverPrefix + l.target)
 		return
 	}
+	c.hoverEnd()
+}
+
+// hoverShow puts text in the status line while the pointer is over
+// something that explains itself there (a link, a reaction).
+func (c *chatView) hoverShow(text string) {
+	if !c.hovering {
+		c.hoverStatus, c.hovering = c.status.Text, true
+	}
+	c.hoverShown = text
+	c.status.SetText(text)
+}
+
+// hoverEnd puts back what the status line said before, unless something
+// else was said there since.
+func (c *chatView) hoverEnd() {
 	if c.hovering {
 		c.hovering = false
-		if strings.HasPrefix(c.status.Text, linkHoverPrefix) {
+		if c.status.Text == c.hoverShown {
 			c.status.SetText(c.hoverStatus)
 		}
 	}

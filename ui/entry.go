@@ -26,6 +26,9 @@ type composer struct {
 	onShortcut func(fyne.Shortcut) bool
 	// picker is the @ picker: it sees text changes and may take keys.
 	picker *mentionPicker
+	// onEscape gets Escape (after the picker); it reports whether it
+	// used it (a reply being written is cancelled).
+	onEscape func() bool
 }
 
 func newComposer(onSend func(string)) *composer {
@@ -69,6 +72,9 @@ func (c *composer) TypedKey(k *fyne.KeyEvent) {
 	}
 	if (k.Name == fyne.KeyReturn || k.Name == fyne.KeyEnter) && !c.shift {
 		c.send()
+		return
+	}
+	if k.Name == fyne.KeyEscape && c.onEscape != nil && c.onEscape() {
 		return
 	}
 	c.Entry.TypedKey(k)

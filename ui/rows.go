@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"directuschat/reactions"
 	"directuschat/timeline"
 )
 
@@ -48,7 +49,14 @@ type messageRow struct {
 	// opened on, or nil).
 	onToggle, onCopy, onTap func()
 	onMenu                  func(link *rlink) []*fyne.MenuItem
-	act                     richActions // for its rich text: the chat's, and the menu
+	// onQuote jumps to the original of a reply; onReact toggles the
+	// user's reaction, onPick opens the reaction picker, onReactHover
+	// says who reacted (nil: the pointer left the chip).
+	onQuote      func()
+	onReact      func(emoji string)
+	onPick       func()
+	onReactHover func(*reactions.Chip)
+	act          richActions // for its rich text: the chat's, and the menu
 }
 
 var _ fyne.SecondaryTappable = (*messageRow)(nil)
@@ -66,7 +74,10 @@ type rowParts struct {
 	controls *fyne.Container // nil until needed: toggle, copyAll
 	toggle   *widget.Button
 	copyAll  *widget.Button
-	divider  *widget.Label // nil until needed
+	divider  *widget.Label     // nil until needed
+	quote    *quoteLine        // nil until needed: a reply's quote
+	chips    *chipBar          // nil until needed: reactions
+	bg       *canvas.Rectangle // nil until needed: the highlight of a message jumped to
 }
 
 // rowContent is what a row shows; a row bound again to the same content
@@ -80,7 +91,10 @@ type rowContent struct {
 	fold            foldState // how
 	total           int       // characters in the whole message, for "Copy all"
 	failed, divider bool
-	mentionsMe      bool // the message mentions the user: the author line is highlighted
+	mentionsMe      bool     // the message mentions the user: the author line is highlighted
+	quote           string   // a reply's quote line, or ""
+	chips           *chipSet // its reactions, or nil
+	highlight       bool     // jumped to: drawn on a highlight for a moment
 }
 
 // newRow makes an empty row for widget.List.
@@ -210,6 +224,61 @@ func (r *messageRow) show(c rowContent) {
 	if c.fold != old.fold || c.total != old.total {
 		relayout = r.showControls(c.fold, c.total) || relayout
 	}
+	if c.quote != old.quote {
+		if c.quote != "" && p.quote == nil {
+			p.quote = newQuoteLine()
+			p.quote.onTap = func() {
+				if r.onQuote != nil {
+					r.onQuote()
+				}
+			}
+			p.quote.onMenu = func(ev *fyne.PointEvent) { r.showMenu(ev, nil) }
+		}
+		if p.quote != nil {
+			p.quote.setText(c.quote)
+			p.quote.Hidden = c.quote == ""
+		}
+		relayout = true
+	}
+	if c.chips != old.chips {
+		if c.chips != nil && p.chips == nil {
+			p.chips = newChipBar()
+			p.chips.onToggle = func(emoji string) {
+				if r.onReact != nil {
+					r.onReact(emoji)
+				}
+			}
+			p.chips.onAdd = func() {
+				if r.onPick != nil {
+					r.onPick()
+				}
+			}
+			p.chips.onMenu = func(ev *fyne.PointEvent) { r.showMenu(ev, nil) }
+			p.chips.onHover = func(ch *reactions.Chip) {
+				if r.onReactHover != nil {
+					r.onReactHover(ch)
+				}
+			}
+		}
+		if p.chips != nil {
+			if c.chips != nil {
+				p.chips.setChips(c.chips)
+			}
+			p.chips.Hidden = c.chips == nil
+		}
+		relayout = true
+	}
+	if c.highlight != old.highlight {
+		if c.highlight && p.bg == nil {
+			p.bg = canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
+		}
+		if p.bg != nil {
+			p.bg.FillColor = theme.Color(theme.ColorNameSelection)
+			p.bg.Hidden = !c.highlight
+			p.bg.Refresh()
+		}
+		relayout = true
+	}
 	if c.divider != old.divider {
 		if c.divider && p.divider == nil {
 			p.divider = newDivider()
@@ -287,12 +356,18 @@ func (r *messageRow) showControls(f foldState, total int) bool {
 
 // objects are the row's visible canvas objects, in drawing order.
 func (p *rowParts) objects() []fyne.CanvasObject {
-	objs := make([]fyne.CanvasObject, 0, 6+len(p.more))
+	objs := make([]fyne.CanvasObject, 0, 9+len(p.more))
+	if p.bg != nil && p.bg.Visible() {
+		objs = append(objs, p.bg)
+	}
 	if p.day != nil && p.day.Visible() {
 		objs = append(objs, p.day)
 	}
 	if p.header.Visible() {
 		objs = append(objs, p.header)
+	}
+	if p.quote != nil && p.quote.Visible() {
+		objs = append(objs, p.quote)
 	}
 	if p.rich != nil && p.rich.Visible() {
 		objs = append(objs, p.rich)
@@ -304,6 +379,9 @@ func (p *rowParts) objects() []fyne.CanvasObject {
 	}
 	if p.controls != nil && p.controls.Visible() {
 		objs = append(objs, p.controls)
+	}
+	if p.chips != nil && p.chips.Visible() {
+		objs = append(objs, p.chips)
 	}
 	if p.divider != nil && p.divider.Visible() {
 		objs = append(objs, p.divider)
@@ -370,6 +448,17 @@ type rowLayout struct {
 func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	pad := theme.Padding()
 	y := float32(0)
+	if bg := l.p.bg; bg != nil && bg.Visible() {
+		bg.Move(fyne.NewPos(0, 0))
+		bg.Resize(size)
+	}
+	// The reactions go at the bottom, under the text.
+	if chips := l.p.chips; chips != nil && chips.Visible() && chips.set != nil {
+		h := chips.set.height(size.Width)
+		chips.Move(fyne.NewPos(0, size.Height-h))
+		chips.Resize(fyne.NewSize(size.Width, h))
+		size.Height -= h
+	}
 	if d := l.p.day; d != nil && d.Visible() {
 		h := d.MinSize().Height
 		d.Move(fyne.NewPos(0, y))
@@ -386,6 +475,12 @@ func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 		h := header.MinSize().Height
 		header.Move(fyne.NewPos(pad, y+pad/2))
 		header.Resize(fyne.NewSize(size.Width-2*pad, h))
+		y += h
+	}
+	if q := l.p.quote; q != nil && q.Visible() {
+		h := quoteLineHeight()
+		q.Move(fyne.NewPos(0, y))
+		q.Resize(fyne.NewSize(size.Width, h))
 		y += h
 	}
 	controls := l.p.controls
@@ -433,7 +528,7 @@ func (l rowLayout) texts() []*widget.Label {
 func (l rowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	var w, h float32
 	for _, o := range objs {
-		if o.Visible() {
+		if o.Visible() && o != fyne.CanvasObject(l.p.bg) {
 			m := o.MinSize()
 			w, h = max(w, m.Width), h+m.Height
 		}
@@ -466,6 +561,8 @@ type rowHeights struct {
 
 type measure struct {
 	text    string
+	quote   bool
+	chips   *chipSet
 	body    uint64 // the rich body's serial (a pointer would keep every body alive)
 	fold    foldState
 	grouped bool
@@ -498,7 +595,7 @@ func newRowHeights() *rowHeights {
 
 // height is the row height for message id showing c at the given width.
 func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
-	m := measure{text: c.text, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	m := measure{text: c.text, quote: c.quote != "", chips: c.chips, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
 	if c.body != nil {
 		m.body = c.body.serial
 	}
@@ -526,10 +623,16 @@ func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
 			height += h.probe.MinSize().Height
 		}
 	}
+	if c.quote != "" {
+		height += quoteLineHeight()
+	}
 	if c.fold != foldNone {
 		height += h.controls
 	}
 	height = max(height, least)
+	if c.chips != nil {
+		height += c.chips.height(width)
+	}
 	if c.day != "" {
 		height += h.dayLine
 	}
