@@ -132,11 +132,17 @@ func (b *chipBar) setChips(s *chipSet) {
 	b.Refresh()
 }
 
+// MinSize is the height of the chips at the bar's width (one line before
+// it has one): what rowHeights predicts.
 func (b *chipBar) MinSize() fyne.Size {
 	if b.set == nil {
 		return fyne.Size{}
 	}
-	return fyne.NewSize(0, chipHeight())
+	w := b.Size().Width
+	if w <= 0 {
+		w = float32(1 << 20)
+	}
+	return fyne.NewSize(0, b.set.height(w))
 }
 
 func (b *chipBar) CreateRenderer() fyne.WidgetRenderer { return &chipBarRenderer{b} }
