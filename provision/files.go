@@ -51,11 +51,13 @@ func fileGrants() []grant {
 		{
 			// A file is readable by its uploader (an upload's read-back and
 			// an idempotent retry come before it is attached) and by the
-			// members of the channel of the message it is attached to. The
-			// same rule guards /assets/<id> (thumbnails and downloads).
+			// readers of the message it is attached to (members, and for a
+			// public channel anyone who may browse it, like the message
+			// itself). The same rule guards /assets/<id> (thumbnails and
+			// downloads).
 			want: permission{Collection: FilesCollection, Action: "read", Fields: all, Permissions: map[string]any{"_or": []any{
 				map[string]any{"uploaded_by": map[string]any{"_eq": "$CURRENT_USER"}},
-				map[string]any{FileMessageField: memberOf("channel")},
+				map[string]any{FileMessageField: visibleChannel("channel")},
 			}}},
 			fallback: &permission{Collection: FilesCollection, Action: "read", Fields: all},
 			wider: "read on directus_files: every chat user can read every uploaded file (the Files REST API and /assets), " +

@@ -114,7 +114,7 @@ func TestFilesSetup(t *testing.T) {
 		t.Fatalf("want read, create, update, delete on directus_files, got %q", perms)
 	}
 	for action, want := range map[string]string{
-		"read":   `* {"_or":[{"uploaded_by":{"_eq":"$CURRENT_USER"}},{"chat_message":{"channel":{"_in":"$CURRENT_USER.chat_memberships.channel"}}}]}`,
+		"read":   `* {"_or":[{"uploaded_by":{"_eq":"$CURRENT_USER"}},{"chat_message":{"_or":[{"channel":{"kind":{"_eq":"public"}}},{"channel":{"_in":"$CURRENT_USER.chat_memberships.channel"}}]}}]}`,
 		"create": `id,storage,folder,title,filename_download,type`,
 		"update": `chat_message {"_and":[{"uploaded_by":{"_eq":"$CURRENT_USER"}},{"chat_message":{"_null":true}}]}`,
 		"delete": `* {"_and":[{"uploaded_by":{"_eq":"$CURRENT_USER"}},{"chat_message":{"_null":true}}]}`,
