@@ -64,7 +64,7 @@ func (s *Session) refreshed(res refreshResult) {
 		}
 		return
 	}
-	s.tokens = res.tokens
+	s.setTokens(res.tokens)
 	s.log.Debug("realtime: tokens refreshed", "tokens", res.tokens)
 	s.events.push(TokensRotated{RefreshToken: res.tokens.Refresh})
 	s.scheduleRefresh()

@@ -173,6 +173,11 @@ func (s *Session) open(ctx context.Context, accessToken string, fields []string,
 			fields = withField(fields, f)
 		}
 	}
+	if feat.files {
+		for _, f := range fileFields {
+			fields = withField(fields, f)
+		}
+	}
 	subUID := "messages-" + uuid.NewString()
 	raw, err := c.subscribe(ctx, s.cfg.Collection, subUID, fields, scope, limit)
 	if err != nil && slices.Contains(fields, "date_updated") && (KindOf(err) == KindForbidden || KindOf(err) == KindRejected) {

@@ -20,6 +20,7 @@ const (
 	outQueued outState = iota
 	outInFlight
 	outFailed
+	outUploading // its files are uploading (uploads.go); the create comes next
 )
 
 // outgoing is a message typed here that the server does not have yet.
@@ -27,6 +28,15 @@ type outgoing struct {
 	msg   Message
 	state outState
 	saved bool // in the outbox file
+
+	// Attachments (uploads.go): the files uploaded in this run, by id;
+	// the upload on its way (outUploading); whether files of it may be on
+	// the server (an upload began, or an earlier run's outbox had it), so
+	// that a discard deletes them.
+	uploaded   map[string]bool
+	upload     *upload
+	mayUpload  bool
+	createSent bool // a create went out: the server may hold the message
 }
 
 // restoreOutbox queues the messages left unsent by an earlier run, with
@@ -53,7 +63,7 @@ func (s *Session) restoreOutbox() {
 			continue
 		}
 		msgs[i].AuthorID, msgs[i].AuthorName = s.user.ID, s.user.FirstName
-		older = append(older, &outgoing{msg: msgs[i], saved: true})
+		older = append(older, &outgoing{msg: msgs[i], saved: true, mayUpload: len(msgs[i].Files) > 0})
 	}
 	if len(older) == 0 {
 		return
@@ -132,11 +142,24 @@ func (s *Session) retryOutgoing(id string) {
 	s.pumpOutbox()
 }
 
-// discardOutgoing forgets a failed message.
+// discardOutgoing forgets a failed message, or one with files whose
+// create has not gone out: its upload is cancelled and the files it may
+// have uploaded are deleted.
 func (s *Session) discardOutgoing(id string) {
-	if o := s.findOutgoing(id); o != nil && o.state == outFailed {
-		s.forgetOutgoing(id)
+	o := s.findOutgoing(id)
+	if o == nil {
+		return
 	}
+	switch {
+	case o.state == outFailed:
+	case o.state == outUploading:
+	case o.state == outQueued && len(o.msg.Files) > 0 && !o.createSent:
+	default:
+		return
+	}
+	s.forgetOutgoing(id)
+	s.discardUploads(o)
+	s.pumpOutbox()
 }
 
 // pumpOutbox sends the oldest queued message when nothing is in flight
@@ -147,13 +170,20 @@ func (s *Session) pumpOutbox() {
 		return
 	}
 	for _, o := range s.outbox {
-		if o.state == outInFlight {
+		if o.state == outInFlight || o.state == outUploading {
 			return
 		}
 	}
 	for _, o := range s.outbox {
 		if o.state != outQueued {
 			continue
+		}
+		if len(o.msg.Files) > 0 {
+			if err := s.canAttach(); err != nil {
+				o.state = outFailed
+				s.events.push(SendStatus{ID: o.msg.ID, State: SendFailed, Err: err})
+				continue
+			}
 		}
 		if s.ch.on && o.msg.Channel == "" {
 			// Typed before the server said it has conversations (a
@@ -170,8 +200,15 @@ func (s *Session) pumpOutbox() {
 				}
 			}
 		}
+		if s.startUpload(o) {
+			return
+		}
 		o.state = outInFlight
+		o.createSent = true
 		data := itemData{ID: o.msg.ID, Text: o.msg.Text, Channel: o.msg.Channel, ReplyTo: o.msg.ReplyTo}
+		if len(o.msg.Files) > 0 {
+			data.Files = fileIDs(o.msg.Files)
+		}
 		if s.intKeys {
 			data.ID = "" // the server picks integer keys itself
 		}
@@ -307,6 +344,14 @@ func (s *Session) waiting() int {
 // waitingErr says, for the status line, that n messages wait because the
 // server could not store them (cause: what it answered, or errNotAccepted).
 func waitingErr(cause error, n int) *Error {
+	what := "1 message waits"
+	if n != 1 {
+		what = fmt.Sprintf("%d messages wait", n)
+	}
+	var uf *uploadFailure
+	if errors.As(cause, &uf) {
+		return &Error{Kind: KindServer, Msg: fmt.Sprintf("A file could not be uploaded (%s): %s and will be sent again automatically.", uf.err, what), Err: cause}
+	}
 	why := "it did not answer"
 	switch {
 	case isCode(cause, "REQUESTS_EXCEEDED"):
@@ -315,10 +360,6 @@ func waitingErr(cause error, n int) *Error {
 		why = "it is overloaded or unavailable"
 	case cause != errNotAccepted:
 		why = "it reported an internal error"
-	}
-	what := "1 message waits"
-	if n != 1 {
-		what = fmt.Sprintf("%d messages wait", n)
 	}
 	e := &Error{Kind: KindServer, Msg: fmt.Sprintf("The server cannot store messages right now (%s): %s and will be sent again automatically.", why, what), Err: cause}
 	if ce, ok := cause.(*Error); ok {

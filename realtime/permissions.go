@@ -29,16 +29,22 @@ type Permissions struct {
 	// Reactions is set when the user can read and add reactions (setup's
 	// reactions collection).
 	Reactions bool
+	// Files is set when messages can carry attachments: the user may
+	// create messages with files (setup's messages.files alias) and may
+	// create and update directus_files (an upload, then the create's
+	// nested update of chat_message). Directus 12 without a license grants
+	// no update on directus_files: attaching is impossible there.
+	Files bool
 }
 
 // features are the parts of the schema the session uses.
 func (p Permissions) features() features {
-	return features{channels: p.Channels, replies: p.Channels && p.Replies, reactions: p.Channels && p.Reactions}
+	return features{channels: p.Channels, replies: p.Channels && p.Replies, reactions: p.Channels && p.Reactions, files: p.Channels && p.Files}
 }
 
 // features say which parts of setup's schema a server has: conversations,
-// replies, reactions.
-type features struct{ channels, replies, reactions bool }
+// replies, reactions, attachments.
+type features struct{ channels, replies, reactions, files bool }
 
 // CanEdit reports whether the user may edit m.
 func (p Permissions) CanEdit(m Message, userID string) bool {
@@ -49,6 +55,9 @@ func (p Permissions) CanEdit(m Message, userID string) bool {
 func (p Permissions) CanDelete(m Message, userID string) bool {
 	return p.DeleteAny || p.DeleteOwn && m.AuthorID == userID
 }
+
+// filesCollection is Directus's own collection of uploaded files.
+const filesCollection = "directus_files"
 
 type accessLevel struct {
 	Access string   `json:"access"` // "none", "partial" or "full"
@@ -76,9 +85,11 @@ func (r *REST) Permissions(ctx context.Context, accessToken, collection string) 
 	level := func(action string) string { return actions[action].Access }
 	channels := out.Data[channelsCollection]["read"].Access
 	reactions := out.Data[reactionsCollection]
+	files := out.Data[filesCollection]
 	return Permissions{
 		Replies:         actions["create"].hasField("reply_to"),
 		Reactions:       reactions["read"].allowed() && reactions["create"].allowed(),
+		Files:           actions["create"].hasField("files") && files["create"].allowed() && files["update"].allowed(),
 		EditOwn:         level("update") == "partial" || level("update") == "full",
 		EditAny:         level("update") == "full",
 		DeleteOwn:       level("delete") == "partial" || level("delete") == "full",

@@ -3,6 +3,7 @@ package realtime
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +24,10 @@ type Message struct {
 	// Quote is the start of the message replied to, as this reader may
 	// read it; nil when there is none.
 	Quote *Quote
+	// Files are the message's attachments (on servers with them): as the
+	// server has them, or, for a message typed here and not yet stored,
+	// as typed (with Path).
+	Files []Attachment
 }
 
 // Quote is what a reply shows of the message it answers: who wrote it and
@@ -38,6 +43,19 @@ type Quote struct {
 // QuoteRunes is how much of a replied-to message a reply keeps: a line's
 // worth, not the original's 8,000 units again for every reply.
 const QuoteRunes = 200
+
+// Equal reports whether m and o are the same message in every field
+// (quotes compared by value). Message is not comparable with == (Files).
+func (m Message) Equal(o Message) bool {
+	if m.ID != o.ID || m.Text != o.Text || m.AuthorID != o.AuthorID || m.AuthorName != o.AuthorName ||
+		!m.Created.Equal(o.Created) || !m.Updated.Equal(o.Updated) || m.Channel != o.Channel || m.ReplyTo != o.ReplyTo {
+		return false
+	}
+	if (m.Quote == nil) != (o.Quote == nil) || m.Quote != nil && *m.Quote != *o.Quote {
+		return false
+	}
+	return slices.Equal(m.Files, o.Files)
+}
 
 // Edited reports whether the message was changed after it was created.
 func (m Message) Edited() bool { return !m.Updated.IsZero() && m.Updated.After(m.Created) }
@@ -98,6 +116,7 @@ type wireMessage struct {
 	UserCreated json.RawMessage `json:"user_created"`
 	Channel     json.RawMessage `json:"channel"`
 	ReplyTo     json.RawMessage `json:"reply_to"`
+	Files       json.RawMessage `json:"files"`
 }
 
 // wireQuote is the reply_to object of a reply.
@@ -164,6 +183,7 @@ func (w wireMessage) message() (Message, error) {
 	m.Channel = relatedID(w.Channel)
 	m.AuthorID, m.AuthorName = author(w.UserCreated)
 	m.ReplyTo = relatedID(w.ReplyTo)
+	m.Files = decodeFiles(w.Files)
 	if r := strings.TrimSpace(string(w.ReplyTo)); m.ReplyTo != "" && strings.HasPrefix(r, "{") {
 		var wq wireQuote
 		if json.Unmarshal(w.ReplyTo, &wq) == nil {
@@ -349,6 +369,10 @@ type itemData struct {
 	Text    string `json:"text"`
 	Channel string `json:"channel,omitempty"`  // on servers with channels
 	ReplyTo string `json:"reply_to,omitempty"` // on servers with replies
+	// Files are the ids of the files uploaded for the message (on servers
+	// with attachments): Directus sets their chat_message in the create's
+	// own transaction.
+	Files []string `json:"files,omitempty"`
 }
 
 // itemsQuery is a Directus query: fields, filter, sort, limit, offset.

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,9 @@ type Config struct {
 	// them (an internal error, its database away, no answer): after that
 	// the message waiting is marked failed, to retry or discard [5m].
 	SendRetryFor time.Duration
+	// Uploader stores the files of messages typed with attachments
+	// (SendFiles); nil makes such a message fail with an error saying so.
+	Uploader Uploader
 }
 
 func (c *Config) applyDefaults() {
@@ -94,6 +98,13 @@ type Session struct {
 	profileMu sync.Mutex // user and perms are read by the UI, set by the loop
 	user      User
 	perms     Permissions
+
+	// A copy of the access token for AccessToken (any goroutine), set by
+	// the loop with every change of tokens (setTokens); accessReady is
+	// closed once there is one.
+	accessMu    sync.Mutex
+	access      string
+	accessReady chan struct{}
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -217,6 +228,7 @@ func newSession(cfg Config) (*Session, error) {
 		connectDone:    make(chan connectResult, 1),
 		refreshDone:    make(chan refreshResult, 1),
 		ch:             newChannelState(),
+		accessReady:    make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s, nil
@@ -252,7 +264,7 @@ func (s *Session) start(ctx context.Context, tokens Tokens) (*Session, error) {
 		return nil, err
 	}
 	s.setProfile(user, perms)
-	s.tokens = tokens
+	s.setTokens(tokens)
 	s.log.Debug("realtime: signed in", "user", user.ID, "tokens", tokens)
 	res := s.open(ctx, tokens.Access, s.fields, perms.features())
 	if res.err != nil {
@@ -289,7 +301,7 @@ func Open(cfg Config, r Remembered) (*Session, error) {
 	}
 	s.setProfile(r.User, Permissions{})
 	s.needProfile = true
-	s.tokens = Tokens{Refresh: r.RefreshToken} // no access token: refresh first
+	s.setTokens(Tokens{Refresh: r.RefreshToken}) // no access token: refresh first
 	for _, m := range r.Known {
 		s.known = append(s.known, m.ID)
 	}
@@ -328,6 +340,54 @@ func (s *Session) setProfile(u User, p Permissions) {
 	s.user, s.perms = u, p
 }
 
+// setTokens changes the tokens (loop only) and the copy of the access
+// token that AccessToken gives.
+func (s *Session) setTokens(t Tokens) {
+	s.tokens = t
+	s.accessMu.Lock()
+	defer s.accessMu.Unlock()
+	s.access = t.Access
+	if t.Access != "" {
+		select {
+		case <-s.accessReady:
+		default:
+			close(s.accessReady)
+		}
+	}
+}
+
+// AccessToken returns the current access token, for REST calls beside the
+// session (files.Client's Token). It is safe from any goroutine and never
+// waits for the loop: it is the token the session holds now, which may
+// expire a moment later (the session refreshes it a third of its lifetime
+// early; a request refused with it fails and is tried again) or may have
+// expired while the session could not refresh it (offline). A session
+// opened from a remembered token has none until its first refresh:
+// AccessToken waits for it, for ctx, or for the session's end. After the
+// session has ended it returns ErrClosed. Never log the token.
+func (s *Session) AccessToken(ctx context.Context) (string, error) {
+	for {
+		select {
+		case <-s.done:
+			return "", ErrClosed
+		default:
+		}
+		s.accessMu.Lock()
+		tok, ready := s.access, s.accessReady
+		s.accessMu.Unlock()
+		if tok != "" {
+			return tok, nil
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-s.done:
+			return "", ErrClosed
+		}
+	}
+}
+
 // Server is the server's base URL.
 func (s *Session) Server() *url.URL { return s.base }
 
@@ -345,7 +405,35 @@ func (s *Session) Done() <-chan struct{} { return s.done }
 func (s *Session) Send(text string) Message { return s.SendIn("", text) }
 
 // SendIn is Send into a conversation (on servers with channels).
-func (s *Session) SendIn(channel, text string) Message {
+func (s *Session) SendIn(channel, text string) Message { return s.SendFiles(channel, text, nil) }
+
+// SendFiles is SendIn with attachments (text may be empty then). Each file
+// needs Path, Name, Size and Type; an empty ID is given a new UUID (the
+// returned message has them all). The files are uploaded through
+// Config.Uploader before the message is created (UploadProgress events);
+// the outbox keeps them across restarts. Discard cancels a message whose
+// files are uploading. On a server without attachments
+// (Permissions.Files), or with no Uploader, the message fails.
+func (s *Session) SendFiles(channel, text string, files []Attachment) Message {
+	m := s.newMessage(channel, text, files)
+	_ = s.command(cmdSend{m})
+	return m
+}
+
+// Reply is SendIn into the conversation of to, as an answer to it: the
+// message carries to's id (stored as reply_to) and a quote of it.
+func (s *Session) Reply(to Message, text string) Message { return s.ReplyWithFiles(to, text, nil) }
+
+// ReplyWithFiles is Reply with attachments, as in SendFiles.
+func (s *Session) ReplyWithFiles(to Message, text string, files []Attachment) Message {
+	m := s.newMessage(to.Channel, text, files)
+	m.ReplyTo, m.Quote = to.ID, QuoteOf(to)
+	_ = s.command(cmdSend{m})
+	return m
+}
+
+// newMessage is a message typed here, with its client-chosen ids.
+func (s *Session) newMessage(channel, text string, files []Attachment) Message {
 	me := s.User()
 	m := Message{
 		ID:         uuid.NewString(),
@@ -355,25 +443,14 @@ func (s *Session) SendIn(channel, text string) Message {
 		AuthorName: me.FirstName,
 		Created:    time.Now().UTC(),
 	}
-	_ = s.command(cmdSend{m})
-	return m
-}
-
-// Reply is SendIn into the conversation of to, as an answer to it: the
-// message carries to's id (stored as reply_to) and a quote of it.
-func (s *Session) Reply(to Message, text string) Message {
-	me := s.User()
-	m := Message{
-		ID:         uuid.NewString(),
-		Channel:    to.Channel,
-		Text:       text,
-		AuthorID:   me.ID,
-		AuthorName: me.FirstName,
-		Created:    time.Now().UTC(),
-		ReplyTo:    to.ID,
-		Quote:      QuoteOf(to),
+	if len(files) > 0 {
+		m.Files = slices.Clone(files)
+		for i := range m.Files {
+			if m.Files[i].ID == "" {
+				m.Files[i].ID = uuid.NewString()
+			}
+		}
 	}
-	_ = s.command(cmdSend{m})
 	return m
 }
 
@@ -387,7 +464,9 @@ func QuoteOf(m Message) *Quote {
 // command is queued.
 func (s *Session) Retry(id string) error { return s.command(cmdRetry{id}) }
 
-// Discard forgets a failed message.
+// Discard forgets a failed message, or a message with files that is not
+// created yet (its files uploading, or waiting to): an upload on its way
+// is cancelled, and the files it may have uploaded are deleted.
 func (s *Session) Discard(id string) error { return s.command(cmdDiscard{id}) }
 
 // Edit changes the text of a stored message.
@@ -521,7 +600,7 @@ func timerC(t *time.Timer) <-chan time.Time {
 }
 
 func (s *Session) handleCommand(c command) {
-	if s.handleChannelCommand(c) || s.handleReactionCommand(c) {
+	if s.handleChannelCommand(c) || s.handleReactionCommand(c) || s.handleUploadCommand(c) {
 		return
 	}
 	switch c := c.(type) {
@@ -651,6 +730,9 @@ func (s *Session) settleStored(msgs []Message) {
 		}
 		if o.state == outInFlight {
 			s.dropCreateFor(m.ID)
+		}
+		if o.upload != nil {
+			o.upload.cancel() // stored by an earlier run: its files are attached
 		}
 		s.forgetOutgoing(m.ID)
 		stored := m

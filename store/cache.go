@@ -115,6 +115,8 @@ type cachedMessage struct {
 	// under their own names).
 	ReplyTo string          `json:"reply_to,omitempty"`
 	Quote   *realtime.Quote `json:"quote,omitempty"`
+	// The message's attachments (realtime.Attachment's own JSON names).
+	Files []realtime.Attachment `json:"files,omitempty"`
 }
 
 type cacheFile struct {

@@ -297,6 +297,42 @@ type storedMessage struct {
 	Channel string          `json:"channel,omitempty"`  // the conversation it goes to, on servers with channels
 	ReplyTo string          `json:"reply_to,omitempty"` // the message it answers
 	Quote   *realtime.Quote `json:"quote,omitempty"`    // the start of that message, shown while it waits
+	Files   []storedFile    `json:"files,omitempty"`    // its attachments, uploaded before it is created
+}
+
+// storedFile is an attachment of an unsent message: the id it is uploaded
+// under, what it is, and the local file it is read from.
+type storedFile struct {
+	ID     string `json:"id"`
+	Name   string `json:"name,omitempty"`
+	Type   string `json:"type,omitempty"`
+	Size   int64  `json:"size,omitempty"`
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
+	Path   string `json:"path,omitempty"`
+}
+
+func storedFiles(fs []realtime.Attachment) []storedFile {
+	if len(fs) == 0 {
+		return nil
+	}
+	out := make([]storedFile, len(fs))
+	for i, f := range fs {
+		out[i] = storedFile{ID: f.ID, Name: f.Name, Type: f.Type, Size: f.Size, Width: f.Width, Height: f.Height, Path: f.Path}
+	}
+	return out
+}
+
+// attachments are the stored files back; entries without an id are
+// dropped.
+func attachments(fs []storedFile) []realtime.Attachment {
+	var out []realtime.Attachment
+	for _, f := range fs {
+		if f.ID != "" {
+			out = append(out, realtime.Attachment{ID: f.ID, Name: f.Name, Type: f.Type, Size: f.Size, Width: f.Width, Height: f.Height, Path: f.Path})
+		}
+	}
+	return out
 }
 
 // key orders entries by typing time, then id.
@@ -308,7 +344,7 @@ func key(m realtime.Message) []byte {
 
 // Put stores m (idempotent).
 func (o *Outbox) Put(m realtime.Message) error {
-	v, err := json.Marshal(storedMessage{ID: m.ID, Text: m.Text, Created: m.Created, Channel: m.Channel, ReplyTo: m.ReplyTo, Quote: m.Quote})
+	v, err := json.Marshal(storedMessage{ID: m.ID, Text: m.Text, Created: m.Created, Channel: m.Channel, ReplyTo: m.ReplyTo, Quote: m.Quote, Files: storedFiles(m.Files)})
 	if err != nil {
 		return fmt.Errorf("outbox put: %w", err)
 	}
@@ -367,7 +403,7 @@ func (o *Outbox) Load() ([]realtime.Message, error) {
 					o.d.log.Warn("store: skipped unreadable outbox entry", "err", err)
 					return nil
 				}
-				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created, Channel: s.Channel, ReplyTo: s.ReplyTo, Quote: s.Quote})
+				out = append(out, realtime.Message{ID: s.ID, Text: s.Text, Created: s.Created, Channel: s.Channel, ReplyTo: s.ReplyTo, Quote: s.Quote, Files: attachments(s.Files)})
 				return nil
 			})
 		})

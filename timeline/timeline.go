@@ -218,7 +218,7 @@ func (t *Timeline) merge(msgs []realtime.Message) {
 				// Same id, different timestamp: remove and reinsert.
 				t.removeSent(m.ID)
 			} else {
-				if t.sent[i].Message != m {
+				if !t.sent[i].Message.Equal(m) {
 					t.sent[i].Message = m
 					t.seq++
 				}
