@@ -6,8 +6,9 @@ import (
 )
 
 // Event is something the session tells its consumer. The concrete types are
-// Loaded, Deleted, SendStatus, StateChanged, TokensRotated, Queued,
-// Persisted, Problem and SignedOut.
+// Loaded, Deleted, SendStatus, UploadProgress, StateChanged, TokensRotated,
+// Queued, Persisted, Problem and SignedOut (and those of channels.go and
+// reactions.go).
 type Event interface{ event() }
 
 // LoadKind says where a batch of messages came from.

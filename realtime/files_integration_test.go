@@ -368,9 +368,10 @@ func TestDiscardCancelsAnUploadAndDeletesItsFiles(t *testing.T) {
 	a.mu.Lock()
 	st, _ := a.lastStatus(tooBig.ID)
 	a.mu.Unlock()
-	if !errors.Is(st.Err, realtime.ErrUploadRefused) || !errors.Is(st.Err, files.ErrTooBig) || !strings.Contains(st.Err.Error(), "huge.bin") {
-		t.Errorf("refused with %v, want a refusal naming huge.bin", st.Err)
+	if !errors.Is(st.Err, realtime.ErrUploadRefused) || !errors.Is(st.Err, files.ErrTooBig) || !strings.Contains(realtime.Describe(st.Err), `"huge.bin"`) || !strings.Contains(realtime.Describe(st.Err), "too big") {
+		t.Errorf("refused with %v, want a refusal saying huge.bin is too big", st.Err)
 	}
+	t.Logf("refused: %s", realtime.Describe(st.Err))
 	if err := a.s.Discard(tooBig.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -446,7 +447,10 @@ func TestFilesSentAcrossAKill9AreStoredOnce(t *testing.T) {
 	first.mu.Lock()
 	pending, _ := first.lastStatus(cut.ID)
 	first.mu.Unlock()
-	t.Logf("the cut upload waits: %v", pending.Err)
+	if d := realtime.Describe(pending.Err); !strings.Contains(d, `"data.bin"`) || realtime.KindOf(pending.Err) != realtime.KindServer {
+		t.Errorf("the cut upload waits with %q, want it to name data.bin", d)
+	}
+	t.Logf("the cut upload waits: %s (%v)", realtime.Describe(pending.Err), pending.Err)
 	pic := pngFile(t, 32, 16)
 	typed := first.sendFiles(first.general, unique("typed while down"), pic)
 	first.waitFor(10*time.Second, "both on disk", func(c *client) bool {

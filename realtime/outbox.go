@@ -350,7 +350,7 @@ func waitingErr(cause error, n int) *Error {
 	}
 	var uf *uploadFailure
 	if errors.As(cause, &uf) {
-		return &Error{Kind: KindServer, Msg: fmt.Sprintf("A file could not be uploaded (%s): %s and will be sent again automatically.", uf.err, what), Err: cause}
+		return &Error{Kind: KindServer, Msg: fmt.Sprintf("The file %q could not be uploaded: %s and will be sent again automatically.", uf.name, what), Err: cause}
 	}
 	why := "it did not answer"
 	switch {

@@ -27,22 +27,32 @@ const deleteTimeout = 30 * time.Second
 type upload struct {
 	cancel context.CancelFunc
 
-	mu      sync.Mutex
-	discard []string
-	gone    bool
+	mu       sync.Mutex
+	discard  []string
+	gone     bool // discarded: the goroutine deletes discard
+	finished bool // the goroutine is done: the loop deletes
 }
 
-// discarded cancels the upload and asks its goroutine to delete ids.
-func (u *upload) discarded(ids []string) {
-	u.mu.Lock()
-	u.discard, u.gone = ids, true
-	u.mu.Unlock()
-	u.cancel()
-}
-
-func (u *upload) toDelete() ([]string, bool) {
+// discarded cancels the upload and asks its goroutine to delete ids; it
+// reports false when the goroutine has finished already (its result on
+// its way to the loop): the caller deletes them.
+func (u *upload) discarded(ids []string) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	u.cancel()
+	if u.finished {
+		return false
+	}
+	u.discard, u.gone = ids, true
+	return true
+}
+
+// finish marks the goroutine done; it returns the ids to delete when the
+// message was discarded meanwhile.
+func (u *upload) finish() ([]string, bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.finished = true
 	return u.discard, u.gone
 }
 
@@ -62,13 +72,14 @@ type (
 	}
 )
 
-// uploadFailure is an upload's error as the session reports it: which file.
+// uploadFailure is an upload's error with the name of its file (for the
+// message a person reads: Error.Msg).
 type uploadFailure struct {
 	name string
 	err  error
 }
 
-func (e *uploadFailure) Error() string { return fmt.Sprintf("upload %q: %v", e.name, e.err) }
+func (e *uploadFailure) Error() string { return e.err.Error() }
 func (e *uploadFailure) Unwrap() error { return e.err }
 
 // errNoUploader: the app gave the session no Uploader.
@@ -132,7 +143,7 @@ func (s *Session) startUpload(o *outgoing) bool {
 			done += f.Size
 			uploaded = append(uploaded, f.ID)
 		}
-		if ids, gone := u.toDelete(); gone {
+		if ids, gone := u.finish(); gone {
 			deleteFiles(up, ids, s.log.Debug)
 			return
 		}
@@ -189,7 +200,7 @@ func (s *Session) uploaded(c cmdUploaded) {
 		if errors.As(c.err, &uf) {
 			name = uf.name
 		}
-		s.events.push(SendStatus{ID: c.msg, State: SendFailed, Err: &Error{Kind: KindRejected, Msg: fmt.Sprintf("The file %q could not be sent", name), Err: errors.Unwrap(c.err)}})
+		s.events.push(SendStatus{ID: c.msg, State: SendFailed, Err: &Error{Kind: KindRejected, Msg: fmt.Sprintf("The file %q could not be sent (%v).", name, c.err), Err: c.err}})
 	default:
 		s.sendLater(o, c.err)
 	}
@@ -203,10 +214,11 @@ func (s *Session) discardUploads(o *outgoing) {
 		return
 	}
 	ids := fileIDs(o.msg.Files)
-	if o.upload != nil {
-		o.upload.discarded(ids)
+	if u := o.upload; u != nil {
 		o.upload = nil
-		return
+		if u.discarded(ids) {
+			return
+		}
 	}
 	go deleteFiles(s.cfg.Uploader, ids, s.log.Debug)
 }
