@@ -131,6 +131,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.Damage = append(cfg.Damage, db)
 	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		// Beside the history caches, not among them (that directory's
+		// files are checked as caches of accounts).
+		cfg.FilesCacheDir = filepath.Join(dir, "directus-chat-thumbnails")
+	}
 	if dir, err := store.DefaultCacheDir(); err != nil {
 		logger.Warn("history cache unavailable: no instant start from cached messages", "err", err)
 	} else if caches, err := store.OpenCacheDir(dir, logger); err != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -40,6 +41,9 @@ type Config struct {
 	// between runs (main puts it beside Fyne's preferences); "" keeps them
 	// for this App only.
 	WindowFile string
+	// FilesCacheDir keeps thumbnails of attachments (bounded); "" keeps
+	// none on disk.
+	FilesCacheDir string
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -78,6 +82,10 @@ type App struct {
 	desk  desktopState
 	// dialogs are the open dialogs Escape closes.
 	dialogs *dialogStack
+	// fileLinks are the files clients of sessions signed in and not yet
+	// shown (by *realtime.Session): made with the session's config (it is
+	// the session's uploader), handed to its chat.
+	fileLinks sync.Map
 	// restoredDrafts are the drafts of a remembered session, read with its
 	// history cache, for the chat about to open.
 	restoredDrafts map[string]string
@@ -103,6 +111,11 @@ func New(a fyne.App, cfg Config) *App {
 	}
 	u := &App{fyne: a, cfg: cfg, log: cfg.Logger, frame: time.Second / 60}
 	u.win = a.NewWindow("Directus Chat")
+	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		if u.chat != nil {
+			u.chat.dropped(uris)
+		}
+	})
 	u.win.SetIcon(assets.AppIcon)
 	u.dialogs = &dialogStack{}
 	u.dialogs.attach(u.win)
@@ -178,7 +191,11 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache
 	}
-	u.chat = newChatView(host, s, a, remembered)
+	var link *fileLink
+	if l, ok := u.fileLinks.LoadAndDelete(s); ok {
+		link = l.(*fileLink)
+	}
+	u.chat = newChatView(host, s, a, remembered, link)
 	u.chat.ch.drafts, u.restoredDrafts = u.restoredDrafts, nil
 	u.chat.addShortcuts()
 	u.refreshTitle()

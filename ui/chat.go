@@ -94,6 +94,13 @@ type chatView struct {
 	seeking      string
 	seekingAfter time.Time
 	highlighted  string
+	// files reaches the server's files (nil: none); attachments wait
+	// above the composer for the next message; fileSets are what rows
+	// show of messages' files; uploads how far each message's upload is.
+	files       *fileLink
+	attachments *attachBar
+	fileSets    map[string]*fileSet
+	uploads     map[string]realtime.UploadProgress
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -106,12 +113,14 @@ type chatView struct {
 	stopTick      chan struct{}
 }
 
-func newChatView(host chatHost, s *realtime.Session, a account, remembered bool) *chatView {
+func newChatView(host chatHost, s *realtime.Session, a account, remembered bool, files *fileLink) *chatView {
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
-		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{}}
+		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{},
+		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
+	c.heights.newFiles = func() *fileView { return newFileView(c) }
 	c.heights.actions = richActions{
 		openLink: c.openLink,
 		hover:    c.linkHover,
@@ -130,6 +139,8 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	}
 	c.composer = newComposer(c.send)
 	send := widget.NewButtonWithIcon("", theme.MailSendIcon(), c.composer.send)
+	clip := widget.NewButtonWithIcon("", theme.MailAttachmentIcon(), c.chooseFiles)
+	clip.Importance = widget.LowImportance
 	c.status = widget.NewLabel("Online")
 	c.status.Truncation = fyne.TextTruncateEllipsis
 	c.reconnect = widget.NewButton("Reconnect now", func() { c.session.ReconnectNow() })
@@ -146,7 +157,8 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	bottom := container.NewVBox(
 		widget.NewSeparator(),
 		c.reply.box,
-		container.NewBorder(nil, nil, nil, send, c.composer),
+		c.attachments.box,
+		container.NewBorder(nil, nil, clip, send, c.composer),
 		c.composer.hint,
 		statusBar,
 	)
@@ -162,6 +174,7 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool)
 	c.content = container.NewBorder(container.NewVBox(header, widget.NewSeparator()), nil, nil, nil, c.body)
 	c.composer.onShortcut = c.shortcut
 	c.composer.onEscape = c.cancelReply
+	c.composer.hasFiles = func() bool { return len(c.attachments.files) > 0 }
 	c.picker = newMentionPicker(host.win.Canvas(), &c.composer.Entry, c.mentionPeople)
 	c.composer.picker = c.picker
 	c.setState(realtime.StateChanged{State: realtime.StateOnline})
@@ -191,8 +204,13 @@ func (c *chatView) send(text string) {
 			c.status.SetText("Pick a conversation first.")
 			return
 		}
+		atts := c.attachments.files
+		c.attachments.files = nil
+		c.showAttachments()
 		if t := c.reply.target; t != nil && t.Channel == c.ch.open {
-			m = c.session.Reply(t.Message, text)
+			m = c.session.ReplyWithFiles(t.Message, text, atts)
+		} else if len(atts) > 0 {
+			m = c.session.SendFiles(c.ch.open, text, atts)
 		} else {
 			m = c.session.SendIn(c.ch.open, text)
 		}
@@ -257,6 +275,9 @@ func (c *chatView) apply(batch []realtime.Event) {
 					c.status.SetText("Not changed: " + realtime.Describe(ev.Err))
 				}
 			}
+		case realtime.UploadProgress:
+			c.uploads[ev.Message] = ev
+			c.refreshMessage(ev.Message)
 		case realtime.Problem:
 			c.loadingOlder = false
 			c.status.SetText(realtime.Describe(ev.Err))
@@ -530,6 +551,16 @@ func (c *chatView) rowTapped(e timeline.Entry) {
 		c.offerChanges(e)
 		return
 	}
+	if e.Status == timeline.Pending && len(e.Files) > 0 {
+		c.host.dialogs.show(dialog.NewConfirm("Cancel sending", "Stop uploading and discard this message and its files?", func(yes bool) {
+			if yes {
+				c.session.Discard(e.ID)
+				c.tl.Discard(e.ID)
+				delete(c.uploads, e.ID)
+			}
+		}, c.host.win))
+		return
+	}
 	if e.Status != timeline.Failed {
 		return
 	}
@@ -655,6 +686,9 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	r := obj.(*messageRow)
 	meta := e.Created.Local().Format("15:04")
 	meta, notSaved := localMeta(e, meta)
+	if up, ok := c.uploads[e.ID]; ok && e.Status == timeline.Pending && up.Total > 0 {
+		meta = fmt.Sprintf("uploading %d %% — tap to cancel", up.Sent*100/up.Total)
+	}
 	if e.Edited() {
 		meta += " (edited)"
 	}
@@ -682,6 +716,7 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		day:        day,
 		quote:      c.quoteText(e),
 		chips:      c.chipSets[e.ID],
+		files:      c.fileSetOf(e),
 		highlight:  e.ID == c.highlighted,
 	}
 	rc.grouped = day == "" && index > 0 && !rc.divider && !mentionsMe && continues(c.tl.At(index-1), e)
@@ -904,4 +939,30 @@ func (c *chatView) hoverEnd() {
 // a code block (which scrolls only sideways).
 func (c *chatView) scrollList(ev *fyne.ScrollEvent) {
 	c.list.ScrollToOffset(c.list.GetScrollOffset() - ev.Scrolled.DY)
+}
+
+// fileSetOf is what message e's row shows of its files, made once per
+// list of files.
+func (c *chatView) fileSetOf(e timeline.Entry) *fileSet {
+	if len(e.Files) == 0 {
+		return nil
+	}
+	if fs, ok := c.fileSets[e.ID]; ok && sameFiles(fs.files, e.Files) {
+		return fs
+	}
+	fs := newFileSet(e.Files)
+	c.fileSets[e.ID] = fs
+	return fs
+}
+
+func sameFiles(a, b []realtime.Attachment) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -29,6 +29,9 @@ type composer struct {
 	// onEscape gets Escape (after the picker); it reports whether it
 	// used it (a reply being written is cancelled).
 	onEscape func() bool
+	// hasFiles reports whether files wait to go: then a message may have
+	// no text.
+	hasFiles func() bool
 }
 
 func newComposer(onSend func(string)) *composer {
@@ -109,7 +112,7 @@ func (c *composer) TypedShortcut(s fyne.Shortcut) {
 // not a message and stays where it is, and so does a text over the limit.
 func (c *composer) send() {
 	text := strings.TrimSpace(c.Text)
-	if text == "" || c.Disabled() {
+	if (text == "" && (c.hasFiles == nil || !c.hasFiles())) || c.Disabled() {
 		return
 	}
 	if utf8.RuneCountInString(text) > MaxMessageChars {

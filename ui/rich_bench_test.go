@@ -1,7 +1,13 @@
 package ui
 
 import (
+	"context"
 	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,6 +20,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"directuschat/files"
 	"directuschat/realtime"
 )
 
@@ -30,11 +37,11 @@ import (
 // names a folder for heap profiles before and after. No server: the chat is a remembered session whose
 // server does not answer.
 func BenchmarkScrollHistory(b *testing.B) {
-	for _, kind := range []string{"plain", "rich"} {
+	for _, kind := range []string{"plain", "rich", "full"} {
 		b.Run(kind, func(b *testing.B) {
 			var res scrollResult
 			for range b.N {
-				res = runScroll(b, kind == "rich")
+				res = runScroll(b, kind)
 			}
 			b.ReportMetric(res.maxStep, "max-step-ms")
 			b.ReportMetric(res.p99Step, "p99-step-ms")
@@ -78,7 +85,12 @@ func benchText(i int, rich bool) string {
 	return s
 }
 
-func runScroll(b *testing.B, rich bool) scrollResult {
+// runScroll scrolls 10,000 messages of a kind: plain, rich (formatted), or
+// full: formatted, one in seven a reply, one in five with reactions, one
+// in twenty with an image (thumbnails served by a local stand-in for
+// /assets: what is measured is the app's side).
+func runScroll(b *testing.B, kind string) scrollResult {
+	rich, full := kind != "plain", kind == "full"
 	b.Helper()
 	a := test.NewTempApp(b)
 	th := newBenchUI()
@@ -103,9 +115,30 @@ func runScroll(b *testing.B, rich bool) scrollResult {
 		msgs[i] = realtime.Message{ID: fmt.Sprintf("m%05d", i), Text: benchText(i, rich), AuthorID: author,
 			AuthorName: strings.ToUpper(author[:1]) + author[1:], Created: start.Add(time.Duration(i) * time.Minute)}
 	}
-	th.run(func() {
-		c.apply([]realtime.Event{realtime.Loaded{Kind: realtime.LoadInitial, Messages: msgs, NoOlder: true}})
-	})
+	events := []realtime.Event{realtime.Loaded{Kind: realtime.LoadInitial, Messages: msgs, NoOlder: true}}
+	if full {
+		c.files = benchFiles(b)
+		var rs []realtime.Reaction
+		var ids []string
+		for i := range msgs {
+			m := &msgs[i]
+			if i%7 == 2 {
+				m.ReplyTo, m.Quote = msgs[i-1].ID, realtime.QuoteOf(msgs[i-1])
+			}
+			if i%20 == 10 {
+				m.Files = []realtime.Attachment{{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Name: "photo.png", Type: "image/png", Size: 48_000, Width: 800, Height: 600}}
+			}
+			if i%5 == 0 {
+				ids = append(ids, m.ID)
+				for k, e := range []string{"👍", "🎉", "👀"}[:1+i%3] {
+					rs = append(rs, realtime.Reaction{ID: fmt.Sprintf("r%d-%d", i, k), Message: m.ID, User: authors[k], Emoji: e})
+				}
+			}
+		}
+		events[0] = realtime.Loaded{Kind: realtime.LoadInitial, Messages: msgs, NoOlder: true}
+		events = append(events, realtime.ReactionsLoaded{Messages: ids, Reactions: rs})
+	}
+	th.run(func() { c.apply(events) })
 	th.drainFor(300 * time.Millisecond)
 	heap := func() float64 {
 		runtime.GC()
@@ -116,8 +149,8 @@ func runScroll(b *testing.B, rich bool) scrollResult {
 	}
 	before := heap()
 	if dir := os.Getenv("BENCH_SCROLL_PROFILE"); dir != "" {
-		writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%v-before.pprof", rich)))
-		defer writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%v-after.pprof", rich)))
+		writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%s-before.pprof", kind)))
+		defer writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%s-after.pprof", kind)))
 	}
 
 	// The GL driver drops renderers and textures not drawn for
@@ -209,4 +242,28 @@ func BenchmarkRichLayout(b *testing.B) {
 			body.layout(w)
 		}
 	})
+}
+
+// benchFiles is a files client whose server is a stand-in answering every
+// /assets request with a PNG of the size asked for (decoding a real
+// thumbnail is part of what is measured; making it is the server's).
+func benchFiles(b *testing.B) *fileLink {
+	b.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		wd, _ := strconv.Atoi(r.URL.Query().Get("width"))
+		ht, _ := strconv.Atoi(r.URL.Query().Get("height"))
+		img := image.NewRGBA(image.Rect(0, 0, max(min(wd, 800), 1), max(min(ht, 600), 1)))
+		for i := range img.Pix {
+			img.Pix[i] = byte(i * 7)
+		}
+		w.Header().Set("Content-Type", "image/png")
+		_ = png.Encode(w, img)
+	}))
+	b.Cleanup(srv.Close)
+	c, err := files.New(files.Config{BaseURL: srv.URL, CacheDir: b.TempDir(),
+		Token: func(context.Context) (string, error) { return "bench", nil }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &fileLink{client: c}
 }

@@ -56,7 +56,8 @@ type messageRow struct {
 	onReact      func(emoji string)
 	onPick       func()
 	onReactHover func(*reactions.Chip)
-	act          richActions // for its rich text: the chat's, and the menu
+	newFiles     func() *fileView // makes the attachments' view (the chat's)
+	act          richActions      // for its rich text: the chat's, and the menu
 }
 
 var _ fyne.SecondaryTappable = (*messageRow)(nil)
@@ -77,6 +78,7 @@ type rowParts struct {
 	divider  *widget.Label     // nil until needed
 	quote    *quoteLine        // nil until needed: a reply's quote
 	chips    *chipBar          // nil until needed: reactions
+	files    *fileView         // nil until needed: attachments
 	bg       *canvas.Rectangle // nil until needed: the highlight of a message jumped to
 }
 
@@ -94,12 +96,13 @@ type rowContent struct {
 	mentionsMe      bool     // the message mentions the user: the author line is highlighted
 	quote           string   // a reply's quote line, or ""
 	chips           *chipSet // its reactions, or nil
+	files           *fileSet // its attachments, or nil
 	highlight       bool     // jumped to: drawn on a highlight for a moment
 }
 
 // newRow makes an empty row for widget.List.
 func (h *rowHeights) newRow() fyne.CanvasObject {
-	r := &messageRow{template: h.templateSize, overlap: h.overlap, act: h.actions}
+	r := &messageRow{template: h.templateSize, overlap: h.overlap, act: h.actions, newFiles: h.newFiles}
 	r.act.menu = r.showMenu
 	r.ExtendBaseWidget(r)
 	return r
@@ -268,6 +271,16 @@ func (r *messageRow) show(c rowContent) {
 		}
 		relayout = true
 	}
+	if c.files != old.files {
+		if c.files != nil && p.files == nil && r.newFiles != nil {
+			p.files = r.newFiles()
+		}
+		if p.files != nil {
+			p.files.setFiles(c.files) // nil drops the pictures
+			p.files.Hidden = c.files == nil
+		}
+		relayout = true
+	}
 	if c.highlight != old.highlight {
 		if c.highlight && p.bg == nil {
 			p.bg = canvas.NewRectangle(theme.Color(theme.ColorNameSelection))
@@ -380,6 +393,9 @@ func (p *rowParts) objects() []fyne.CanvasObject {
 	if p.controls != nil && p.controls.Visible() {
 		objs = append(objs, p.controls)
 	}
+	if p.files != nil && p.files.Visible() {
+		objs = append(objs, p.files)
+	}
 	if p.chips != nil && p.chips.Visible() {
 		objs = append(objs, p.chips)
 	}
@@ -457,6 +473,13 @@ func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 		h := chips.set.height(size.Width)
 		chips.Move(fyne.NewPos(0, size.Height-h))
 		chips.Resize(fyne.NewSize(size.Width, h))
+		size.Height -= h
+	}
+	// The attachments above them, under the text.
+	if fv := l.p.files; fv != nil && fv.Visible() && fv.set != nil {
+		h := fv.set.height(size.Width)
+		fv.Move(fyne.NewPos(0, size.Height-h))
+		fv.Resize(fyne.NewSize(size.Width, h))
 		size.Height -= h
 	}
 	if d := l.p.day; d != nil && d.Visible() {
@@ -557,12 +580,15 @@ type rowHeights struct {
 	probe        *widget.Label
 	// actions are what rows' links and code blocks do (the chat's).
 	actions richActions
+	// newFiles makes a row's attachments view (the chat's).
+	newFiles func() *fileView
 }
 
 type measure struct {
 	text    string
 	quote   bool
 	chips   *chipSet
+	files   *fileSet
 	body    uint64 // the rich body's serial (a pointer would keep every body alive)
 	fold    foldState
 	grouped bool
@@ -595,7 +621,7 @@ func newRowHeights() *rowHeights {
 
 // height is the row height for message id showing c at the given width.
 func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
-	m := measure{text: c.text, quote: c.quote != "", chips: c.chips, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	m := measure{text: c.text, quote: c.quote != "", chips: c.chips, files: c.files, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
 	if c.body != nil {
 		m.body = c.body.serial
 	}
@@ -630,6 +656,9 @@ func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
 		height += h.controls
 	}
 	height = max(height, least)
+	if c.files != nil {
+		height += c.files.height(width)
+	}
 	if c.chips != nil {
 		height += c.chips.height(width)
 	}

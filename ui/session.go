@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"os"
 
 	"directuschat/realtime"
 	"directuschat/remember"
@@ -14,7 +15,30 @@ import (
 func (u *App) connect(ctx context.Context, server string, creds realtime.Credentials) (*realtime.Session, error) {
 	cfg := u.cfg.Session
 	cfg.Server = server
-	return u.cfg.Connect(ctx, cfg, creds)
+	link := u.linkFiles(&cfg)
+	s, err := u.cfg.Connect(ctx, cfg, creds)
+	u.adoptLink(s, link)
+	return s, err
+}
+
+// linkFiles makes the files client of a session about to start and makes
+// it the session's uploader (none when the server URL is not usable).
+func (u *App) linkFiles(cfg *realtime.Config) *fileLink {
+	link, err := newFileLink(cfg.Server, u.cfg.FilesCacheDir)
+	if err != nil {
+		u.log.Warn("attachments off", "err", err)
+		return nil
+	}
+	cfg.Uploader = link
+	return link
+}
+
+// adoptLink gives the started session s its files client.
+func (u *App) adoptLink(s *realtime.Session, link *fileLink) {
+	if s != nil && link != nil {
+		link.sess.Store(s)
+		u.fileLinks.Store(s, link)
+	}
 }
 
 // signedIn takes over the session the login form signed in (typed or
@@ -45,6 +69,7 @@ func (u *App) signedOut(a account, notice string, expired bool) {
 		u.forget(a)
 	}
 	u.dropCache(a)
+	u.dropThumbnails()
 	u.showLogin(notice)
 }
 
@@ -83,7 +108,9 @@ func (u *App) restore() bool {
 				r.User, r.Known = realtime.User{}, nil
 			}
 		}
+		link := u.linkFiles(&cfg)
 		s, err := u.cfg.Open(cfg, r)
+		u.adoptLink(s, link)
 		u.cfg.Dispatch(func() {
 			u.restoredDrafts = drafts
 			v.finish(s, err, a)
@@ -100,4 +127,18 @@ func (u *App) logout() {
 	a := u.chat.logout() // a token rotated from now on is not kept
 	u.forget(a)
 	u.dropCache(a)
+}
+
+// dropThumbnails deletes the attachments' thumbnails kept on disk: after
+// signing out, no picture of the chat stays behind.
+func (u *App) dropThumbnails() {
+	dir := u.cfg.FilesCacheDir
+	if dir == "" {
+		return
+	}
+	u.background(func() {
+		if err := os.RemoveAll(dir); err != nil {
+			u.log.Warn("thumbnails not deleted", "err", err)
+		}
+	})
 }

@@ -1,0 +1,584 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"mime"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/google/uuid"
+
+	"directuschat/files"
+	"directuschat/provision"
+	"directuschat/realtime"
+)
+
+// Attachments (issue #13): files are added by the paperclip button or by
+// dropping them on the window, wait above the composer (each with a
+// cross), and go with the next message: the session uploads them first
+// (with progress in the row) and sends the message with them. A message's
+// images show as thumbnails the server makes, loaded with the session's
+// token in a header, decoded off the UI thread, kept on disk in a bounded
+// cache and in memory only while their row is bound; a click opens the
+// image larger, with Save. Other files show as a card with Download (to
+// the Downloads folder, with progress) and then Open.
+
+// Thumbnail boxes: at most this wide and high, never wider than the row.
+const (
+	thumbMaxW = 360
+	thumbMaxH = 240
+)
+
+// maxAttachments is how many files one message carries at most.
+const maxAttachments = 10
+
+// fileLink gives the files client the session's token: the session
+// exists only after sign-in, and its config (with the uploader) before.
+// It is the session's Uploader.
+type fileLink struct {
+	sess   atomic.Pointer[realtime.Session]
+	client *files.Client
+}
+
+func newFileLink(server, cacheDir string) (*fileLink, error) {
+	l := &fileLink{}
+	c, err := files.New(files.Config{BaseURL: server, Token: l.token, CacheDir: cacheDir})
+	if err != nil {
+		return nil, fmt.Errorf("files: %w", err)
+	}
+	l.client = c
+	return l, nil
+}
+
+func (l *fileLink) token(ctx context.Context) (string, error) {
+	s := l.sess.Load()
+	if s == nil {
+		return "", errors.New("not signed in")
+	}
+	return s.AccessToken(ctx)
+}
+
+// Upload stores a's file under its id (idempotent).
+func (l *fileLink) Upload(ctx context.Context, a realtime.Attachment, progress func(sent, total int64)) error {
+	src, err := files.FileSource(a.Path)
+	if err != nil {
+		return realtime.RefusedUpload(err)
+	}
+	if a.Name != "" {
+		src.Name = a.Name
+	}
+	_, err = l.client.Upload(ctx, a.ID, src, provision.FilesFolderID, progress)
+	switch files.KindOf(err) {
+	case files.KindForbidden, files.KindTooBig, files.KindNotDirectus:
+		return realtime.RefusedUpload(err)
+	}
+	return err
+}
+
+// Delete removes an uploaded file no message holds.
+func (l *fileLink) Delete(ctx context.Context, id string) error { return l.client.Delete(ctx, id) }
+
+// attachmentOf describes the local file at path for sending.
+func attachmentOf(path string) (realtime.Attachment, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return realtime.Attachment{}, err
+	}
+	if !st.Mode().IsRegular() {
+		return realtime.Attachment{}, fmt.Errorf("%s is not a file", filepath.Base(path))
+	}
+	typ := mime.TypeByExtension(strings.ToLower(filepath.Ext(path)))
+	if i := strings.IndexByte(typ, ';'); i >= 0 {
+		typ = typ[:i]
+	}
+	return realtime.Attachment{ID: uuid.NewString(), Name: filepath.Base(path), Type: typ, Size: st.Size(), Path: path}, nil
+}
+
+// attachBar shows the files that go with the next message.
+type attachBar struct {
+	box   *fyne.Container
+	files []realtime.Attachment
+}
+
+func newAttachBar() *attachBar {
+	b := &attachBar{box: container.NewVBox()}
+	b.box.Hide()
+	return b
+}
+
+// canAttach reports whether this server takes attachments.
+func (c *chatView) canAttach() bool {
+	return c.files != nil && c.channelsOn() && c.session.Permissions().Files
+}
+
+// attach adds local files to the next message.
+func (c *chatView) attach(paths []string) {
+	if !c.canAttach() {
+		c.status.SetText("This server does not take attachments (see the README: Directus 12 without a license, or setup not run).")
+		return
+	}
+	for _, p := range paths {
+		if len(c.attachments.files) >= maxAttachments {
+			c.status.SetText(fmt.Sprintf("At most %d files go with one message.", maxAttachments))
+			break
+		}
+		a, err := attachmentOf(p)
+		if err != nil {
+			c.status.SetText("Not attached: " + err.Error())
+			continue
+		}
+		c.attachments.files = append(c.attachments.files, a)
+	}
+	c.showAttachments()
+}
+
+// showAttachments redraws the bar above the composer.
+func (c *chatView) showAttachments() {
+	b := c.attachments
+	b.box.Objects = nil
+	for i, a := range b.files {
+		i := i
+		label := widget.NewLabel(oneLine(a.Name, 80) + " · " + files.FormatSize(a.Size))
+		label.Truncation = fyne.TextTruncateEllipsis
+		x := widget.NewButtonWithIcon("", theme.CancelIcon(), func() {
+			b.files = append(b.files[:i:i], b.files[i+1:]...)
+			c.showAttachments()
+		})
+		x.Importance = widget.LowImportance
+		b.box.Add(container.NewBorder(nil, nil, widget.NewIcon(fileIcon(a)), x, label))
+	}
+	b.box.Hidden = len(b.files) == 0
+	b.box.Refresh()
+	c.conversation.Refresh()
+}
+
+// chooseFiles opens the file dialog (the paperclip button).
+func (c *chatView) chooseFiles() {
+	if !c.canAttach() {
+		c.attach(nil) // says why
+		return
+	}
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		path := r.URI().Path()
+		r.Close()
+		c.attach([]string{path})
+	}, c.host.win)
+	d.Resize(fyne.NewSize(700, 480))
+	c.host.dialogs.show(d)
+}
+
+// dropped takes files dropped on the window.
+func (c *chatView) dropped(uris []fyne.URI) {
+	var paths []string
+	for _, u := range uris {
+		if u.Scheme() == "file" {
+			paths = append(paths, u.Path())
+		}
+	}
+	if len(paths) > 0 {
+		c.attach(paths)
+	}
+}
+
+func fileIcon(a realtime.Attachment) fyne.Resource {
+	switch {
+	case strings.HasPrefix(a.Type, "image/"):
+		return theme.FileImageIcon()
+	case strings.HasPrefix(a.Type, "video/"):
+		return theme.FileVideoIcon()
+	case strings.HasPrefix(a.Type, "audio/"):
+		return theme.FileAudioIcon()
+	case strings.HasPrefix(a.Type, "text/"):
+		return theme.FileTextIcon()
+	}
+	return theme.FileIcon()
+}
+
+// fileSet is what a row shows of a message's files, made once per message
+// content (rows compare it by pointer).
+type fileSet struct {
+	files []realtime.Attachment
+	thumb []bool // shown as a thumbnail (else a card)
+}
+
+func newFileSet(fs []realtime.Attachment) *fileSet {
+	s := &fileSet{files: fs, thumb: make([]bool, len(fs))}
+	for i, a := range fs {
+		s.thumb[i] = a.Path == "" && files.HasThumbnail(files.File{Type: a.Type, Width: a.Width, Height: a.Height, Size: a.Size})
+	}
+	return s
+}
+
+// cardHeight is the height of a file card.
+func cardHeight() float32 {
+	return widget.NewButton("Download", nil).MinSize().Height + theme.Padding()
+}
+
+// box is the size file i takes at the row's width.
+func (s *fileSet) box(i int, width float32) fyne.Size {
+	maxW := min(float32(thumbMaxW), width-4*theme.Padding())
+	if !s.thumb[i] {
+		return fyne.NewSize(maxW, cardHeight())
+	}
+	a := s.files[i]
+	w, h := float32(a.Width), float32(a.Height)
+	scale := min(maxW/w, float32(thumbMaxH)/h, 1)
+	return fyne.NewSize(max(w*scale, 16), max(h*scale, 16))
+}
+
+// height is the height of all the files at the row's width.
+func (s *fileSet) height(width float32) float32 {
+	h := float32(0)
+	for i := range s.files {
+		h += s.box(i, width).Height + theme.Padding()
+	}
+	return h
+}
+
+// fileView draws a message's files in a row.
+type fileView struct {
+	widget.BaseWidget
+	set   *fileSet
+	items []fyne.CanvasObject
+	chat  *chatView
+}
+
+func newFileView(c *chatView) *fileView {
+	v := &fileView{chat: c}
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+func (v *fileView) setFiles(s *fileSet) {
+	if s == v.set {
+		return
+	}
+	for _, it := range v.items {
+		if t, ok := it.(*thumbView); ok {
+			t.release()
+		}
+	}
+	v.set, v.items = s, nil
+	if s == nil {
+		v.Refresh()
+		return
+	}
+	for i, a := range s.files {
+		if s.thumb[i] {
+			v.items = append(v.items, newThumbView(v.chat, a))
+		} else {
+			v.items = append(v.items, newFileCard(v.chat, a))
+		}
+	}
+	v.Refresh()
+}
+
+func (v *fileView) MinSize() fyne.Size {
+	if v.set == nil {
+		return fyne.Size{}
+	}
+	w := v.Size().Width
+	if w <= 0 {
+		w = thumbMaxW + 4*theme.Padding()
+	}
+	return fyne.NewSize(0, v.set.height(w))
+}
+
+func (v *fileView) CreateRenderer() fyne.WidgetRenderer { return &fileViewRenderer{v} }
+
+type fileViewRenderer struct{ v *fileView }
+
+func (r *fileViewRenderer) Destroy()                     {}
+func (r *fileViewRenderer) Objects() []fyne.CanvasObject { return r.v.items }
+func (r *fileViewRenderer) MinSize() fyne.Size           { return r.v.MinSize() }
+func (r *fileViewRenderer) Refresh() {
+	r.Layout(r.v.Size())
+	for _, it := range r.v.items {
+		it.Refresh()
+	}
+}
+
+func (r *fileViewRenderer) Layout(size fyne.Size) {
+	v := r.v
+	if v.set == nil {
+		return
+	}
+	pad := theme.Padding()
+	y := pad / 2
+	for i, it := range v.items {
+		b := v.set.box(i, size.Width)
+		it.Move(fyne.NewPos(2*pad, y))
+		it.Resize(b)
+		y += b.Height + pad
+	}
+}
+
+// thumbView is an image attachment: its thumbnail, loaded when first laid
+// out, dropped when the row shows another message.
+type thumbView struct {
+	widget.BaseWidget
+	chat    *chatView
+	a       realtime.Attachment
+	img     *canvas.Image
+	bg      *canvas.Rectangle
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	asked  fyne.Size // the size last fetched for; zero: none yet
+}
+
+func newThumbView(c *chatView, a realtime.Attachment) *thumbView {
+	t := &thumbView{chat: c, a: a}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+func (t *thumbView) Tapped(*fyne.PointEvent) { t.chat.viewImage(t.a) }
+
+func (t *thumbView) CreateRenderer() fyne.WidgetRenderer {
+	t.bg = canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	t.bg.CornerRadius = theme.InputRadiusSize()
+	t.img = canvas.NewImageFromImage(nil)
+	t.img.FillMode = canvas.ImageFillContain
+	t.img.ScaleMode = canvas.ImageScaleSmooth
+	return &thumbRenderer{t}
+}
+
+// load fetches and decodes the thumbnail off the UI thread, once.
+func (t *thumbView) load(size fyne.Size) {
+	t.mu.Lock()
+	// Before the row lays it out at its box, it has its minimum size: a
+	// picture fetched for that would be scaled up, blurred. A bigger box
+	// (a wider window) fetches again.
+	if size.Width < min(32, float32(t.a.Width)) || size.Height < min(32, float32(t.a.Height)) || t.chat.files == nil ||
+		(size.Width <= t.asked.Width*1.2 && size.Height <= t.asked.Height*1.2) {
+		t.mu.Unlock()
+		return
+	}
+	t.asked = size
+	if t.cancel != nil {
+		t.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.cancel = cancel
+	t.mu.Unlock()
+	scale := float32(1)
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(t); cv != nil {
+		scale = cv.Scale()
+	}
+	w, h := int(size.Width*scale+0.5), int(size.Height*scale+0.5)
+	client, id := t.chat.files.client, t.a.ID
+	go func() {
+		b, err := client.Thumbnail(ctx, id, w, h)
+		var img image.Image
+		if err == nil {
+			img, err = files.DecodeThumbnail(b)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		t.chat.host.dispatch(func() {
+			if ctx.Err() != nil || t.img == nil {
+				return
+			}
+			if err != nil {
+				t.bg.FillColor = theme.Color(theme.ColorNameError)
+				t.bg.Refresh()
+				return
+			}
+			t.img.Image = img
+			t.img.Refresh()
+		})
+	}()
+}
+
+// release drops the picture (the row shows another message now).
+func (t *thumbView) release() {
+	t.mu.Lock()
+	if t.cancel != nil {
+		t.cancel()
+	}
+	t.mu.Unlock()
+	if t.img != nil {
+		t.img.Image = nil
+	}
+}
+
+type thumbRenderer struct{ t *thumbView }
+
+func (r *thumbRenderer) Destroy()                     { r.t.release() }
+func (r *thumbRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.t.bg, r.t.img} }
+func (r *thumbRenderer) MinSize() fyne.Size           { return fyne.NewSize(16, 16) }
+func (r *thumbRenderer) Refresh()                     { canvas.Refresh(r.t) }
+func (r *thumbRenderer) Layout(size fyne.Size) {
+	r.t.bg.Resize(size)
+	r.t.img.Resize(size)
+	r.t.load(size)
+}
+
+// newFileCard is a file that is not shown as an image: icon, name, size,
+// and Download (then Open).
+func newFileCard(c *chatView, a realtime.Attachment) fyne.CanvasObject {
+	name := widget.NewLabel(oneLine(a.Name, 120))
+	name.Truncation = fyne.TextTruncateEllipsis
+	size := canvas.NewText(files.FormatSize(a.Size), theme.Color(theme.ColorNamePlaceHolder))
+	size.TextSize = theme.CaptionTextSize()
+	if a.Path != "" {
+		// Typed here, not uploaded yet: nothing to download.
+		return container.NewBorder(nil, nil, widget.NewIcon(fileIcon(a)), container.NewCenter(size), name)
+	}
+	bar := widget.NewProgressBar()
+	bar.Hide()
+	var btn *widget.Button
+	var saved string
+	btn = widget.NewButtonWithIcon("Download", theme.DownloadIcon(), func() {
+		if saved != "" {
+			c.openFile(saved)
+			return
+		}
+		btn.Disable()
+		bar.Show()
+		c.download(a, func(done, total int64) {
+			if total > 0 {
+				bar.SetValue(float64(done) / float64(total))
+			}
+		}, func(path string, err error) {
+			bar.Hide()
+			btn.Enable()
+			if err != nil {
+				c.status.SetText("Download failed: " + err.Error())
+				return
+			}
+			saved = path
+			btn.SetText("Open")
+			btn.SetIcon(theme.FileIcon())
+			c.status.SetText("Saved " + filepath.Base(path) + " to " + filepath.Dir(path))
+		})
+	})
+	btn.Importance = widget.LowImportance
+	right := container.NewHBox(container.NewCenter(size), btn)
+	return container.NewStack(
+		canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)),
+		container.NewBorder(nil, bar, widget.NewIcon(fileIcon(a)), right, name))
+}
+
+// download saves a to the Downloads folder off the UI thread; progress
+// and done run on the UI thread.
+func (c *chatView) download(a realtime.Attachment, progress func(done, total int64), done func(path string, err error)) {
+	if c.files == nil {
+		done("", errors.New("no connection to the server's files"))
+		return
+	}
+	client := c.files.client
+	go func() {
+		dir, err := files.DownloadsDir()
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		var path string
+		if err == nil {
+			var last int64
+			path, err = client.Download(context.Background(), a.ID, dir, func(d, t int64) {
+				if d-last >= 256<<10 || d == t {
+					last = d
+					c.host.dispatch(func() { progress(d, t) })
+				}
+			})
+		}
+		c.host.dispatch(func() { done(path, err) })
+	}()
+}
+
+// riskyExt are files that a desktop would run rather than show: Open
+// shows the folder instead.
+var riskyExt = []string{".exe", ".msi", ".bat", ".cmd", ".com", ".scr", ".ps1", ".vbs", ".js", ".jse", ".wsf", ".lnk",
+	".jar", ".sh", ".desktop", ".app", ".command", ".pkg", ".dmg", ".appimage", ".run", ".reg", ".hta", ".cpl", ".msc"}
+
+// openFile opens a downloaded file with the desktop's program for it; a
+// program file gets its folder shown instead.
+func (c *chatView) openFile(path string) {
+	target := path
+	ext := strings.ToLower(filepath.Ext(path))
+	for _, r := range riskyExt {
+		if ext == r {
+			target = filepath.Dir(path)
+			c.status.SetText("A program file is not opened from the chat: showing its folder.")
+		}
+	}
+	if c.host.openURL == nil {
+		return
+	}
+	u := storage.NewFileURI(target)
+	pu, err := url.Parse(u.String())
+	if err == nil {
+		err = c.host.openURL(pu)
+	}
+	if err != nil {
+		c.status.SetText("Could not open it: " + err.Error())
+	}
+}
+
+// viewImage shows an image attachment larger, with Save.
+func (c *chatView) viewImage(a realtime.Attachment) {
+	if c.files == nil {
+		return
+	}
+	img := canvas.NewImageFromImage(nil)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(640, 420))
+	title := widget.NewLabel(oneLine(a.Name, 80) + " · " + files.FormatSize(a.Size))
+	title.Truncation = fyne.TextTruncateEllipsis
+	var d dialog.Dialog
+	save := widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), nil)
+	save.OnTapped = func() {
+		save.Disable()
+		c.download(a, func(int64, int64) {}, func(path string, err error) {
+			save.Enable()
+			if err != nil {
+				c.status.SetText("Not saved: " + err.Error())
+				return
+			}
+			c.status.SetText("Saved " + filepath.Base(path) + " to " + filepath.Dir(path))
+			d.Hide()
+		})
+	}
+	d = dialog.NewCustom("Image", "Close", container.NewBorder(title, container.NewHBox(save), nil, nil, img), c.host.win)
+	d.Resize(fyne.NewSize(720, 560))
+	c.host.dialogs.show(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	d.SetOnClosed(cancel)
+	client := c.files.client
+	go func() {
+		b, err := client.Thumbnail(ctx, a.ID, 1600, 1200)
+		var im image.Image
+		if err == nil {
+			im, err = files.DecodeThumbnail(b)
+		}
+		c.host.dispatch(func() {
+			if err != nil {
+				if ctx.Err() == nil {
+					c.status.SetText("Could not show the image: " + err.Error())
+				}
+				return
+			}
+			img.Image = im
+			img.Refresh()
+		})
+	}()
+}
