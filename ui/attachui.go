@@ -334,10 +334,10 @@ func (r *fileViewRenderer) Layout(size fyne.Size) {
 // out, dropped when the row shows another message.
 type thumbView struct {
 	widget.BaseWidget
-	chat    *chatView
-	a       realtime.Attachment
-	img     *canvas.Image
-	bg      *canvas.Rectangle
+	chat   *chatView
+	a      realtime.Attachment
+	img    *canvas.Image
+	bg     *canvas.Rectangle
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	asked  fyne.Size // the size last fetched for; zero: none yet
