@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"mime"
 	"net/url"
 	"os"
@@ -52,6 +53,9 @@ const maxAttachments = 10
 type fileLink struct {
 	sess   atomic.Pointer[realtime.Session]
 	client *files.Client
+	// wrap, when set (tests), wraps each upload's reader: a test holds an
+	// upload half-way to cancel it.
+	wrap func(io.ReadCloser) io.ReadCloser
 }
 
 func newFileLink(server, cacheDir string) (*fileLink, error) {
@@ -80,6 +84,16 @@ func (l *fileLink) Upload(ctx context.Context, a realtime.Attachment, progress f
 	}
 	if a.Name != "" {
 		src.Name = a.Name
+	}
+	if l.wrap != nil {
+		open := src.Open
+		src.Open = func() (io.ReadCloser, error) {
+			r, err := open()
+			if err != nil {
+				return nil, err
+			}
+			return l.wrap(r), nil
+		}
 	}
 	_, err = l.client.Upload(ctx, a.ID, src, provision.FilesFolderID, progress)
 	switch files.KindOf(err) {
@@ -341,6 +355,7 @@ type thumbView struct {
 	mu     sync.Mutex
 	cancel context.CancelFunc
 	asked  fyne.Size // the size last fetched for; zero: none yet
+	err    error     // why the picture is not shown (UI thread)
 }
 
 func newThumbView(c *chatView, a realtime.Attachment) *thumbView {
@@ -398,6 +413,7 @@ func (t *thumbView) load(size fyne.Size) {
 				return
 			}
 			if err != nil {
+				t.err = err
 				t.bg.FillColor = theme.Color(theme.ColorNameError)
 				t.bg.Refresh()
 				return

@@ -149,12 +149,15 @@ func (u *uiThread) drain() {
 	}
 }
 
-// rowOf is the laid-out row showing message id, or nil.
+// rowOf is the shown row showing message id, or nil. It walks the list
+// as the window laid it out (test.LaidOutObjects would lay the list out at
+// its minimum size first, sending rows back to the list's pool and making
+// new ones: a row's pictures would never stay long enough to load).
 func rowOf(c *chatView, id string) *messageRow {
 	if c.tl.Index(id) < 0 {
 		return nil
 	}
-	for _, o := range test.LaidOutObjects(c.list) {
+	for _, o := range objectsIn(c.list) {
 		if r, ok := o.(*messageRow); ok && r.parts != nil && r.Visible() && r.id == id {
 			return r
 		}

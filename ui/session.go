@@ -29,6 +29,7 @@ func (u *App) linkFiles(cfg *realtime.Config) *fileLink {
 		u.log.Warn("attachments off", "err", err)
 		return nil
 	}
+	link.wrap = u.wrapUpload
 	cfg.Uploader = link
 	return link
 }
