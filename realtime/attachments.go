@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // Attachments (issue #13): a message's files are rows of Directus's
@@ -46,6 +49,13 @@ type Attachment struct {
 	// on the server.
 	Path string `json:"path,omitempty"`
 }
+
+// NewAttachmentID is a new id for a file to attach: ids made one after
+// another sort in the order they were made (UUID version 7), and a
+// message's files are shown in the order of their ids, so in the order
+// they were attached, on every client (the server lists them in no
+// order of its own).
+func NewAttachmentID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // IsImage reports whether the server can show a thumbnail of a.
 func (a Attachment) IsImage() bool {
@@ -149,6 +159,7 @@ func decodeFiles(raw json.RawMessage) []Attachment {
 		}
 		out = append(out, a)
 	}
+	slices.SortStableFunc(out, func(a, b Attachment) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -20,16 +21,16 @@ func TestMessagesDecodeTheirFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Attachment{
+	want := []Attachment{ // by id
+		{ID: "7"},
 		{ID: "f1", Name: "photo.png", Type: "image/png", Size: 48213, Width: 800, Height: 600},
 		{ID: "f2", Name: "notes.txt", Type: "text/plain", Size: 12},
 		{ID: "f3"},
-		{ID: "7"},
 	}
 	if !slices.Equal(msgs[0].Files, want) {
 		t.Errorf("files = %+v\nwant    %+v", msgs[0].Files, want)
 	}
-	if !msgs[0].Files[0].IsImage() || msgs[0].Files[1].IsImage() {
+	if !msgs[0].Files[1].IsImage() || msgs[0].Files[2].IsImage() {
 		t.Error("IsImage: want the measured PNG only")
 	}
 	if msgs[1].Files != nil || msgs[2].Files != nil {
@@ -37,6 +38,33 @@ func TestMessagesDecodeTheirFiles(t *testing.T) {
 	}
 	if got := msgs[3].Files; len(got) != 1 || got[0] != (Attachment{ID: "f4", Width: 12}) {
 		t.Errorf("odd sizes decoded as %+v", got)
+	}
+}
+
+// The server lists a message's files by id, or in any order: they are
+// shown in the order of their ids, and ids made by NewAttachmentID one
+// after another (within the same millisecond too) sort in the order they
+// were made, so files show in the order they were attached.
+func TestFilesShowInTheOrderTheyWereAttached(t *testing.T) {
+	var ids []string
+	for range 50 {
+		ids = append(ids, NewAttachmentID())
+	}
+	var files []string
+	for i, j := range []int{31, 4, 17, 0, 49, 8} {
+		files = append(files, fmt.Sprintf(`{"id":%q,"filename_download":"%d"}`, ids[j], i))
+	}
+	data := `[{"id":"m1","text":"","files":[` + strings.Join(files, ",") + `]}]`
+	msgs, err := decodeMessages(json.RawMessage(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range msgs[0].Files {
+		names = append(names, f.Name)
+	}
+	if want := []string{"3", "1", "5", "2", "0", "4"}; !slices.Equal(names, want) {
+		t.Errorf("files shown as %v, want %v (by the order their ids were made)", names, want)
 	}
 }
 

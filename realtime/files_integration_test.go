@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -14,6 +15,7 @@ import (
 	neturl "net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -325,6 +327,29 @@ func TestImageSentWithAMessageReachesTheOtherUserLive(t *testing.T) {
 	f := got.Files[0]
 	if f.ID != m.Files[0].ID || f.Name != "picture.png" || f.Type != "image/png" || f.Width != 64 || f.Height != 48 || f.Size != pic.Size || f.Path != "" || !f.IsImage() {
 		t.Errorf("Kevin sees the file as %+v, want picture.png, image/png, 64×48, %d bytes", f, pic.Size)
+	}
+
+	// Five files come out in the order they were attached (the server
+	// lists them by their random ids).
+	var five []realtime.Attachment
+	var order []string
+	for i := range 5 {
+		name := fmt.Sprintf("part-%d.bin", i+1)
+		five = append(five, randomFile(t, name, 100))
+		order = append(order, name)
+	}
+	ordered := unique("five files")
+	a.sendFiles(a.general, ordered, five...)
+	k.waitFor(20*time.Second, "the five files at Kevin", func(c *client) bool { return c.count(ordered) == 1 })
+	k.mu.Lock()
+	got, _ = k.entry(ordered)
+	k.mu.Unlock()
+	var names []string
+	for _, f := range got.Files {
+		names = append(names, f.Name)
+	}
+	if !slices.Equal(names, order) {
+		t.Errorf("Kevin sees the files as %v, attached as %v", names, order)
 	}
 
 	a.waitFor(20*time.Second, "the picture stored", func(c *client) bool { e, ok := c.entry(text); return ok && e.Status == timeline.Sent })

@@ -408,8 +408,9 @@ func (s *Session) Send(text string) Message { return s.SendIn("", text) }
 func (s *Session) SendIn(channel, text string) Message { return s.SendFiles(channel, text, nil) }
 
 // SendFiles is SendIn with attachments (text may be empty then). Each file
-// needs Path, Name, Size and Type; an empty ID is given a new UUID (the
-// returned message has them all). The files are uploaded through
+// needs Path, Name, Size and Type; an empty ID is given one by
+// NewAttachmentID (the returned message has them all): files are shown in
+// the order of their ids. The files are uploaded through
 // Config.Uploader before the message is created (UploadProgress events);
 // the outbox keeps them across restarts. Discard cancels a message whose
 // files are uploading. On a server without attachments
@@ -447,7 +448,7 @@ func (s *Session) newMessage(channel, text string, files []Attachment) Message {
 		m.Files = slices.Clone(files)
 		for i := range m.Files {
 			if m.Files[i].ID == "" {
-				m.Files[i].ID = uuid.NewString()
+				m.Files[i].ID = NewAttachmentID()
 			}
 		}
 	}

@@ -21,7 +21,6 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-	"github.com/google/uuid"
 
 	"directuschat/files"
 	"directuschat/provision"
@@ -119,7 +118,7 @@ func attachmentOf(path string) (realtime.Attachment, error) {
 	if i := strings.IndexByte(typ, ';'); i >= 0 {
 		typ = typ[:i]
 	}
-	return realtime.Attachment{ID: uuid.NewString(), Name: filepath.Base(path), Type: typ, Size: st.Size(), Path: path}, nil
+	return realtime.Attachment{ID: realtime.NewAttachmentID(), Name: filepath.Base(path), Type: typ, Size: st.Size(), Path: path}, nil
 }
 
 // attachBar shows the files that go with the next message.
