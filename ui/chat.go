@@ -111,6 +111,9 @@ type chatView struct {
 	state         realtime.StateChanged
 	countdown     *time.Ticker
 	stopTick      chan struct{}
+	// dayTimer relabels the day lines at midnight ("Today" becomes
+	// "Yesterday").
+	dayTimer *time.Timer
 }
 
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool, files *fileLink) *chatView {
@@ -131,6 +134,7 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool,
 	// No lines between rows: a person's messages in a row share one
 	// header (daylines.go), which sets them apart enough.
 	c.list.HideSeparators = true
+	c.relabelDaysAtMidnight()
 	c.list.OnSelected = func(id widget.ListItemID) {
 		c.list.Unselect(id)
 		if id < c.tl.Len() {
@@ -414,7 +418,26 @@ func (c *chatView) setStatus(text string) { c.status.SetText(text) }
 
 // detach tells the chat that the window shows the login form again: events
 // and timers still under way for it are dropped.
-func (c *chatView) detach() { c.detached = true }
+func (c *chatView) detach() {
+	c.detached = true
+	if c.dayTimer != nil {
+		c.dayTimer.Stop()
+	}
+}
+
+// relabelDaysAtMidnight rebinds the shown rows when the next day begins:
+// their day lines are computed when they are bound.
+func (c *chatView) relabelDaysAtMidnight() {
+	c.dayTimer = time.AfterFunc(untilNextDay(time.Now()), func() {
+		c.host.dispatch(func() {
+			if c.detached {
+				return
+			}
+			c.list.Refresh()
+			c.relabelDaysAtMidnight()
+		})
+	})
+}
 
 // online reports whether the session is connected.
 func (c *chatView) online() bool { return c.state.State == realtime.StateOnline }

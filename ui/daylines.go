@@ -62,6 +62,15 @@ func dayLabel(t, now time.Time) string {
 	return t.Format("Monday 2 January 2006")
 }
 
+// untilNextDay is how long after now the next calendar day begins in
+// now's location (a second into it, so labels made then are of the new
+// day): "Today" becomes "Yesterday" at midnight, not at the next
+// message.
+func untilNextDay(now time.Time) time.Duration {
+	y, m, d := now.Date()
+	return time.Date(y, m, d+1, 0, 0, 1, 0, now.Location()).Sub(now)
+}
+
 // dayLineAt is the day line above row i (entries by index, the first at
 // 0), "" for none: a row starts a day when the row before it is of
 // another day. The first row has one only when nothing older is left to

@@ -102,3 +102,27 @@ func TestFullTime(t *testing.T) {
 		t.Errorf("fullTime = %q, want %q", got, want)
 	}
 }
+
+func TestDayLinesAreRelabelledAtTheNextMidnight(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		now  time.Time
+		want time.Duration
+	}{
+		{time.Date(2026, 12, 1, 23, 59, 0, 0, time.UTC), 61 * time.Second},
+		{time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC), 12*time.Hour + time.Second},
+		{time.Date(2026, 12, 2, 0, 0, 1, 0, time.UTC), 24 * time.Hour},
+		// The night clocks go forward: 23 hours from midnight to midnight.
+		{time.Date(2026, 3, 29, 0, 0, 1, 0, berlin), 23 * time.Hour},
+	} {
+		if got := untilNextDay(tc.now); got != tc.want {
+			t.Errorf("at %v the next day begins in %v, want %v", tc.now, got, tc.want)
+		}
+		if next := tc.now.Add(untilNextDay(tc.now)); dayLabel(tc.now, next) != "Yesterday" {
+			t.Errorf("at %v + %v a message of now is %q, want Yesterday", tc.now, untilNextDay(tc.now), dayLabel(tc.now, next))
+		}
+	}
+}
