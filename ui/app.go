@@ -87,8 +87,9 @@ type App struct {
 	// shown (by *realtime.Session): made with the session's config (it is
 	// the session's uploader), handed to its chat.
 	fileLinks sync.Map
-	// wrapUpload wraps uploads' readers (tests: an upload held half-way).
-	wrapUpload func(io.ReadCloser) io.ReadCloser
+	// wrapUpload wraps uploads' readers (tests: an upload held half-way
+	// until its ctx is cancelled).
+	wrapUpload func(ctx context.Context, r io.ReadCloser) io.ReadCloser
 	// restoredDrafts are the drafts of a remembered session, read with its
 	// history cache, for the chat about to open.
 	restoredDrafts map[string]string

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"image"
@@ -52,7 +53,9 @@ func TestAttachmentsSentShownAndCancelled(t *testing.T) {
 	u, th := newTestApp(t, env.URL)
 	// Uploads stop after 1 MB until they are cancelled: the picture and
 	// the notes are smaller, the big file below is not.
-	u.wrapUpload = func(r io.ReadCloser) io.ReadCloser { return &heldReader{r: r, closed: make(chan struct{})} }
+	u.wrapUpload = func(ctx context.Context, r io.ReadCloser) io.ReadCloser {
+		return &heldReader{ctx: ctx, r: r, closed: make(chan struct{})}
+	}
 	signIn(t, u, th, env.Users[0].Email, env.Users[0].Password)
 	c := u.chat
 	if !c.session.Permissions().Files {
@@ -163,9 +166,13 @@ func TestAttachmentsSentShownAndCancelled(t *testing.T) {
 	}
 }
 
-// heldReader passes the first MB, then blocks until it is closed (the
-// upload cancelled).
+// heldReader passes the first MB, then blocks until the upload is
+// cancelled or the body closed. (A read that waited only for Close could
+// block for ever: when the server drops the connection first, net/http
+// waits for the body's read to end before it returns, and closes the body
+// only after.)
 type heldReader struct {
+	ctx    context.Context
 	r      io.ReadCloser
 	n      int
 	closed chan struct{}
@@ -174,7 +181,10 @@ type heldReader struct {
 
 func (h *heldReader) Read(p []byte) (int, error) {
 	if h.n >= 1<<20 {
-		<-h.closed
+		select {
+		case <-h.closed:
+		case <-h.ctx.Done():
+		}
 		return 0, errors.New("cancelled")
 	}
 	n, err := h.r.Read(p[:min(len(p), 1<<20-h.n)])

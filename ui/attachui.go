@@ -54,7 +54,7 @@ type fileLink struct {
 	client *files.Client
 	// wrap, when set (tests), wraps each upload's reader: a test holds an
 	// upload half-way to cancel it.
-	wrap func(io.ReadCloser) io.ReadCloser
+	wrap func(ctx context.Context, r io.ReadCloser) io.ReadCloser
 }
 
 func newFileLink(server, cacheDir string) (*fileLink, error) {
@@ -91,7 +91,7 @@ func (l *fileLink) Upload(ctx context.Context, a realtime.Attachment, progress f
 			if err != nil {
 				return nil, err
 			}
-			return l.wrap(r), nil
+			return l.wrap(ctx, r), nil
 		}
 	}
 	_, err = l.client.Upload(ctx, a.ID, src, provision.FilesFolderID, progress)
