@@ -445,6 +445,74 @@ func TestFaultRetriedCreateNotUniqueWithoutUIDWhileACatchUpWaits(t *testing.T) {
 	}
 }
 
+// Directus 11 leaves the uid out of every error, and a message create
+// answered RECORD_NOT_UNIQUE counts as stored. So writes go one at a time:
+// a message typed while an edit waits is sent once the edit is answered,
+// and the edit's uid-less refusal cannot be taken for the create's (which
+// would drop a message never stored).
+func TestFaultWritesGoOneAtATimeSoAnErrorWithoutUIDIsNotTakenForAnother(t *testing.T) {
+	f := newFakeDirectus(t)
+	cfg := quickRetries(f.URL)
+	cfg.RequestTimeout = time.Minute // no timeout settles anything here
+	c := connect(t, cfg, "ada@example.com", "pw")
+	srv := nextConn(t, f)
+	reqs := requests(srv)
+
+	if err := c.s.Edit("stored-1", "an edit the server refuses"); err != nil {
+		t.Fatal(err)
+	}
+	edit := nextRequest(t, reqs)
+	if edit["action"] != "update" {
+		t.Fatalf("first request %v, want the edit", edit)
+	}
+	m := c.send("typed while the edit waits")
+	answerError(t, srv, nil, "RECORD_NOT_UNIQUE")
+	c.waitFor(5*time.Second, "the edit refused", func(c *client) bool {
+		for _, st := range c.sendStates("stored-1") {
+			if st.State == realtime.SendFailed {
+				return true
+			}
+		}
+		return false
+	})
+	c.mu.Lock()
+	delivered := c.countState(m.ID, realtime.SendDelivered)
+	c.mu.Unlock()
+	if delivered != 0 {
+		t.Fatal("the message was taken for stored by the edit's refusal")
+	}
+	create := nextRequest(t, reqs)
+	id, text := createOf(t, create)
+	if id != m.ID {
+		t.Fatalf("create for %s, want %s", id, m.ID)
+	}
+	answerItems(t, srv, create, item(id, text, "u-ada", "Ada", time.Now()))
+	c.waitFor(5*time.Second, "the message delivered", func(c *client) bool { return c.countState(m.ID, realtime.SendDelivered) == 1 })
+
+	// The other way round: an edit made while a create waits is held
+	// (a read asked after it goes first), and sent once the create is
+	// answered.
+	m2 := c.send("a second message")
+	create = nextRequest(t, reqs)
+	if id, _ := createOf(t, create); id != m2.ID {
+		t.Fatalf("create for %s, want %s", id, m2.ID)
+	}
+	if err := c.s.Edit("stored-1", "an edit made while the create waits"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.s.LoadOlder(realtime.Message{ID: "stored-1", Created: time.Now().Add(-time.Hour)}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if next := nextRequest(t, reqs); next["action"] != "read" {
+		t.Fatalf("while a create waits the next request is %v, want the read asked after the edit (the edit held)", next["action"])
+	}
+	id, text = createOf(t, create)
+	answerItems(t, srv, create, item(id, text, "u-ada", "Ada", time.Now()))
+	if next := nextRequest(t, reqs); next["action"] != "update" {
+		t.Fatalf("after the create was answered the next request is %v, want the held edit", next["action"])
+	}
+}
+
 // A create that gets no answer while pings do is what Directus does with
 // its database away ("WebSocket unhandled exception"): the send waits and
 // goes out again, and the session says the server did not answer.

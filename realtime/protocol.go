@@ -439,6 +439,10 @@ func deleteItem(collection, id string) itemsFrame {
 	return itemsFrame{Type: "items", Collection: collection, Action: "delete", ID: id}
 }
 
+// actionRead is the items action that changes nothing (the others are
+// writes: requests.go sends them one at a time).
+const actionRead = "read"
+
 func readItems(collection string, q itemsQuery) itemsFrame {
-	return itemsFrame{Type: "items", Collection: collection, Action: "read", Query: &q}
+	return itemsFrame{Type: "items", Collection: collection, Action: actionRead, Query: &q}
 }

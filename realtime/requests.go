@@ -26,18 +26,59 @@ type request interface {
 type pending struct {
 	req   request
 	timer *time.Timer
+	write bool // a create, update or delete
+}
+
+// heldWrite is a write waiting for the one in flight.
+type heldWrite struct {
+	req  request
+	body itemsFrame
 }
 
 // request sends an items request that waits for its answer, for at most
 // RequestTimeout.
+//
+// Writes (create, update, delete) go one at a time: Directus before 12.4
+// leaves the uid out of every error reply, and a unique-key refusal
+// (RECORD_NOT_UNIQUE) tells a message create that its message is already
+// stored. With two writes in flight, one's refusal could be taken for the
+// other's: a channel create's for a message create would drop a message
+// never stored, and the refused create itself would wait for its timeout.
+// Writes are what the user does, one action at a time; reads still go
+// together.
 func (s *Session) request(r request, body itemsFrame) {
 	if s.state != connOnline {
 		r.offline(s)
 		return
 	}
+	if body.Action != actionRead && s.writeInFlight() {
+		s.writesWaiting = append(s.writesWaiting, heldWrite{r, body})
+		return
+	}
 	body.UID = s.nextUID("")
 	s.track(body.UID, r)
+	s.pending[body.UID].write = body.Action != actionRead
 	s.write(body)
+}
+
+// writeInFlight reports whether a write waits for its answer.
+func (s *Session) writeInFlight() bool {
+	for _, p := range s.pending {
+		if p.write {
+			return true
+		}
+	}
+	return false
+}
+
+// nextWrite sends the oldest held write, the one before it being settled.
+func (s *Session) nextWrite() {
+	if len(s.writesWaiting) == 0 || s.writeInFlight() {
+		return
+	}
+	w := s.writesWaiting[0]
+	s.writesWaiting = s.writesWaiting[1:]
+	s.request(w.req, w.body)
 }
 
 // track waits for the answer to the request or ping uid.
@@ -47,7 +88,8 @@ func (s *Session) track(uid string, r request) {
 	s.pendingOrder = append(s.pendingOrder, uid)
 }
 
-// finish forgets a request that got its answer.
+// finish forgets a request that got its answer (or none in time); the
+// next held write goes once the caller has handled it (settle).
 func (s *Session) finish(uid string) {
 	if p, ok := s.pending[uid]; ok {
 		p.timer.Stop()
@@ -61,14 +103,13 @@ func (s *Session) finish(uid string) {
 func (s *Session) handleReply(f *frame) {
 	uid := f.uid()
 	if uid == "" && f.Status == "error" && f.Error != nil && f.Error.Code == "RECORD_NOT_UNIQUE" {
-		// Only a create gets this answer: the one in flight (servers
-		// before 12.4 leave the uid out of errors).
+		// Only a write gets this answer: the one in flight (servers
+		// before 12.4 leave the uid out of errors; writes go one at a
+		// time).
 		for _, u := range s.pendingOrder {
-			if p := s.pending[u]; p != nil {
-				if _, ok := p.req.(createReq); ok {
-					uid = u
-					break
-				}
+			if p := s.pending[u]; p != nil && p.write {
+				uid = u
+				break
 			}
 		}
 	}
@@ -90,6 +131,7 @@ func (s *Session) handleReply(f *frame) {
 		err = frameErr(f)
 	}
 	p.req.answered(s, f, err)
+	s.nextWrite()
 }
 
 // dropCreateFor forgets the create request of message id, if one waits
@@ -113,6 +155,7 @@ func (s *Session) timeout(uid string) {
 	}
 	s.finish(uid)
 	p.req.timedOut(s)
+	s.nextWrite()
 }
 
 // dropPending settles every request waiting when the connection goes away,
@@ -125,6 +168,11 @@ func (s *Session) dropPending() {
 	}
 	s.pendingOrder = nil
 	s.pingUID = ""
+	held := s.writesWaiting
+	s.writesWaiting = nil
+	for _, w := range held {
+		w.req.offline(s)
+	}
 	for _, o := range s.outbox {
 		if o.state == outInFlight {
 			o.state = outQueued
