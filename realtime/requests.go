@@ -88,8 +88,9 @@ func (s *Session) track(uid string, r request) {
 	s.pendingOrder = append(s.pendingOrder, uid)
 }
 
-// finish forgets a request that got its answer (or none in time); the
-// next held write goes once the caller has handled it (settle).
+// finish forgets a request that got its answer (or none in time); its
+// callers then send the next held write (nextWrite) once they have
+// handled it.
 func (s *Session) finish(uid string) {
 	if p, ok := s.pending[uid]; ok {
 		p.timer.Stop()
@@ -141,6 +142,7 @@ func (s *Session) dropCreateFor(id string) {
 		if p := s.pending[u]; p != nil {
 			if r, ok := p.req.(createReq); ok && r.msgID == id {
 				s.finish(u)
+				s.nextWrite()
 				return
 			}
 		}
