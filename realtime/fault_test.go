@@ -508,8 +508,27 @@ func TestFaultWritesGoOneAtATimeSoAnErrorWithoutUIDIsNotTakenForAnother(t *testi
 	}
 	id, text = createOf(t, create)
 	answerItems(t, srv, create, item(id, text, "u-ada", "Ada", time.Now()))
+	edit = nextRequest(t, reqs)
+	if edit["action"] != "update" {
+		t.Fatalf("after the create was answered the next request is %v, want the held edit", edit["action"])
+	}
+	answerItems(t, srv, edit, item("stored-1", "an edit made while the create waits", "u-ada", "Ada", time.Now()))
+
+	// A create settled by its message's live event (its answer lost, or
+	// coming later) lets the held write go too.
+	m3 := c.send("a third message")
+	create = nextRequest(t, reqs)
+	if id, _ := createOf(t, create); id != m3.ID {
+		t.Fatalf("create for %s, want %s", id, m3.ID)
+	}
+	if err := c.s.Edit("stored-1", "an edit made while the third create waits"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Create(fakedirectus.Item{ID: m3.ID, Text: m3.Text, AuthorID: "u-ada", AuthorName: "Ada", Created: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	if next := nextRequest(t, reqs); next["action"] != "update" {
-		t.Fatalf("after the create was answered the next request is %v, want the held edit", next["action"])
+		t.Fatalf("after the third message was seen stored the next request is %v, want the held edit", next["action"])
 	}
 }
 
