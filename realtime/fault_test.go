@@ -7,6 +7,7 @@ package realtime_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -446,11 +447,10 @@ func TestFaultRetriedCreateNotUniqueWithoutUIDWhileACatchUpWaits(t *testing.T) {
 }
 
 // Directus 11 leaves the uid out of every error, and a message create
-// answered RECORD_NOT_UNIQUE counts as stored. So writes go one at a time:
-// a message typed while an edit waits is sent once the edit is answered,
-// and the edit's uid-less refusal cannot be taken for the create's (which
-// would drop a message never stored).
-func TestFaultWritesGoOneAtATimeSoAnErrorWithoutUIDIsNotTakenForAnother(t *testing.T) {
+// answered RECORD_NOT_UNIQUE counts as stored. Such an answer goes to
+// another write waiting (here an edit), older or newer than the create:
+// the message is not taken for stored, and is delivered by its own answer.
+func TestFaultNotUniqueWithoutUIDGoesToAnotherWriteBeforeAMessageCreate(t *testing.T) {
 	f := newFakeDirectus(t)
 	cfg := quickRetries(f.URL)
 	cfg.RequestTimeout = time.Minute // no timeout settles anything here
@@ -458,77 +458,51 @@ func TestFaultWritesGoOneAtATimeSoAnErrorWithoutUIDIsNotTakenForAnother(t *testi
 	srv := nextConn(t, f)
 	reqs := requests(srv)
 
-	if err := c.s.Edit("stored-1", "an edit the server refuses"); err != nil {
-		t.Fatal(err)
-	}
-	edit := nextRequest(t, reqs)
-	if edit["action"] != "update" {
-		t.Fatalf("first request %v, want the edit", edit)
-	}
-	m := c.send("typed while the edit waits")
-	answerError(t, srv, nil, "RECORD_NOT_UNIQUE")
-	c.waitFor(5*time.Second, "the edit refused", func(c *client) bool {
-		for _, st := range c.sendStates("stored-1") {
-			if st.State == realtime.SendFailed {
-				return true
+	for i, editFirst := range []bool{true, false} {
+		var edit, create map[string]any
+		var m realtime.Message
+		doEdit := func() {
+			if err := c.s.Edit("stored-1", fmt.Sprintf("an edit the server refuses #%d", i)); err != nil {
+				t.Fatal(err)
+			}
+			edit = nextRequest(t, reqs)
+			if edit["action"] != "update" {
+				t.Fatalf("request %v, want the edit", edit)
 			}
 		}
-		return false
-	})
-	c.mu.Lock()
-	delivered := c.countState(m.ID, realtime.SendDelivered)
-	c.mu.Unlock()
-	if delivered != 0 {
-		t.Fatal("the message was taken for stored by the edit's refusal")
-	}
-	create := nextRequest(t, reqs)
-	id, text := createOf(t, create)
-	if id != m.ID {
-		t.Fatalf("create for %s, want %s", id, m.ID)
-	}
-	answerItems(t, srv, create, item(id, text, "u-ada", "Ada", time.Now()))
-	c.waitFor(5*time.Second, "the message delivered", func(c *client) bool { return c.countState(m.ID, realtime.SendDelivered) == 1 })
-
-	// The other way round: an edit made while a create waits is held
-	// (a read asked after it goes first), and sent once the create is
-	// answered.
-	m2 := c.send("a second message")
-	create = nextRequest(t, reqs)
-	if id, _ := createOf(t, create); id != m2.ID {
-		t.Fatalf("create for %s, want %s", id, m2.ID)
-	}
-	if err := c.s.Edit("stored-1", "an edit made while the create waits"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.s.LoadOlder(realtime.Message{ID: "stored-1", Created: time.Now().Add(-time.Hour)}, 1); err != nil {
-		t.Fatal(err)
-	}
-	if next := nextRequest(t, reqs); next["action"] != "read" {
-		t.Fatalf("while a create waits the next request is %v, want the read asked after the edit (the edit held)", next["action"])
-	}
-	id, text = createOf(t, create)
-	answerItems(t, srv, create, item(id, text, "u-ada", "Ada", time.Now()))
-	edit = nextRequest(t, reqs)
-	if edit["action"] != "update" {
-		t.Fatalf("after the create was answered the next request is %v, want the held edit", edit["action"])
-	}
-	answerItems(t, srv, edit, item("stored-1", "an edit made while the create waits", "u-ada", "Ada", time.Now()))
-
-	// A create settled by its message's live event (its answer lost, or
-	// coming later) lets the held write go too.
-	m3 := c.send("a third message")
-	create = nextRequest(t, reqs)
-	if id, _ := createOf(t, create); id != m3.ID {
-		t.Fatalf("create for %s, want %s", id, m3.ID)
-	}
-	if err := c.s.Edit("stored-1", "an edit made while the third create waits"); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Create(fakedirectus.Item{ID: m3.ID, Text: m3.Text, AuthorID: "u-ada", AuthorName: "Ada", Created: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
-	if next := nextRequest(t, reqs); next["action"] != "update" {
-		t.Fatalf("after the third message was seen stored the next request is %v, want the held edit", next["action"])
+		doSend := func() {
+			m = c.send(fmt.Sprintf("typed with an edit waiting #%d", i))
+			create = nextRequest(t, reqs)
+			if id, _ := createOf(t, create); id != m.ID {
+				t.Fatalf("create for %s, want %s", id, m.ID)
+			}
+		}
+		if editFirst {
+			doEdit()
+			doSend()
+		} else {
+			doSend()
+			doEdit()
+		}
+		answerError(t, srv, nil, "RECORD_NOT_UNIQUE")
+		c.waitFor(5*time.Second, "the edit refused", func(c *client) bool {
+			n := 0
+			for _, st := range c.sendStates("stored-1") {
+				if st.State == realtime.SendFailed {
+					n++
+				}
+			}
+			return n == i+1
+		})
+		c.mu.Lock()
+		delivered := c.countState(m.ID, realtime.SendDelivered)
+		c.mu.Unlock()
+		if delivered != 0 {
+			t.Fatalf("edit first %v: the message was taken for stored by the edit's refusal", editFirst)
+		}
+		id, text := createOf(t, create)
+		answerItems(t, srv, create, item(id, text, "u-ada", "Ada", time.Now()))
+		c.waitFor(5*time.Second, "the message delivered", func(c *client) bool { return c.countState(m.ID, realtime.SendDelivered) == 1 })
 	}
 }
 

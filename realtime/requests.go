@@ -29,56 +29,17 @@ type pending struct {
 	write bool // a create, update or delete
 }
 
-// heldWrite is a write waiting for the one in flight.
-type heldWrite struct {
-	req  request
-	body itemsFrame
-}
-
 // request sends an items request that waits for its answer, for at most
 // RequestTimeout.
-//
-// Writes (create, update, delete) go one at a time: Directus before 12.4
-// leaves the uid out of every error reply, and a unique-key refusal
-// (RECORD_NOT_UNIQUE) tells a message create that its message is already
-// stored. With two writes in flight, one's refusal could be taken for the
-// other's: a channel create's for a message create would drop a message
-// never stored, and the refused create itself would wait for its timeout.
-// Writes are what the user does, one action at a time; reads still go
-// together.
 func (s *Session) request(r request, body itemsFrame) {
 	if s.state != connOnline {
 		r.offline(s)
-		return
-	}
-	if body.Action != actionRead && s.writeInFlight() {
-		s.writesWaiting = append(s.writesWaiting, heldWrite{r, body})
 		return
 	}
 	body.UID = s.nextUID("")
 	s.track(body.UID, r)
 	s.pending[body.UID].write = body.Action != actionRead
 	s.write(body)
-}
-
-// writeInFlight reports whether a write waits for its answer.
-func (s *Session) writeInFlight() bool {
-	for _, p := range s.pending {
-		if p.write {
-			return true
-		}
-	}
-	return false
-}
-
-// nextWrite sends the oldest held write, the one before it being settled.
-func (s *Session) nextWrite() {
-	if len(s.writesWaiting) == 0 || s.writeInFlight() {
-		return
-	}
-	w := s.writesWaiting[0]
-	s.writesWaiting = s.writesWaiting[1:]
-	s.request(w.req, w.body)
 }
 
 // track waits for the answer to the request or ping uid.
@@ -88,9 +49,7 @@ func (s *Session) track(uid string, r request) {
 	s.pendingOrder = append(s.pendingOrder, uid)
 }
 
-// finish forgets a request that got its answer (or none in time); its
-// callers then send the next held write (nextWrite) once they have
-// handled it.
+// finish forgets a request that got its answer.
 func (s *Session) finish(uid string) {
 	if p, ok := s.pending[uid]; ok {
 		p.timer.Stop()
@@ -104,15 +63,7 @@ func (s *Session) finish(uid string) {
 func (s *Session) handleReply(f *frame) {
 	uid := f.uid()
 	if uid == "" && f.Status == "error" && f.Error != nil && f.Error.Code == "RECORD_NOT_UNIQUE" {
-		// Only a write gets this answer: the one in flight (servers
-		// before 12.4 leave the uid out of errors; writes go one at a
-		// time).
-		for _, u := range s.pendingOrder {
-			if p := s.pending[u]; p != nil && p.write {
-				uid = u
-				break
-			}
-		}
+		uid = s.notUniqueOwner()
 	}
 	if uid == "" && f.Status == "error" {
 		for _, u := range s.pendingOrder {
@@ -132,7 +83,31 @@ func (s *Session) handleReply(f *frame) {
 		err = frameErr(f)
 	}
 	p.req.answered(s, f, err)
-	s.nextWrite()
+}
+
+// notUniqueOwner is the request a RECORD_NOT_UNIQUE without a uid answers
+// (servers before 12.4 leave the uid out of every error): only a write
+// gets it. To a message create it means "already stored", so a create
+// gets it only when no other write is waiting: the oldest other write
+// (a channel create refused by its unique key, a membership, a read
+// marker) gets it first. A create that so misses its answer times out and
+// is verified and sent again, or is settled by its message seen stored;
+// the other way round, a message never stored would count as delivered.
+func (s *Session) notUniqueOwner() string {
+	create := ""
+	for _, u := range s.pendingOrder {
+		p := s.pending[u]
+		if p == nil || !p.write {
+			continue
+		}
+		if _, ok := p.req.(createReq); !ok {
+			return u
+		}
+		if create == "" {
+			create = u
+		}
+	}
+	return create
 }
 
 // dropCreateFor forgets the create request of message id, if one waits
@@ -142,7 +117,6 @@ func (s *Session) dropCreateFor(id string) {
 		if p := s.pending[u]; p != nil {
 			if r, ok := p.req.(createReq); ok && r.msgID == id {
 				s.finish(u)
-				s.nextWrite()
 				return
 			}
 		}
@@ -157,7 +131,6 @@ func (s *Session) timeout(uid string) {
 	}
 	s.finish(uid)
 	p.req.timedOut(s)
-	s.nextWrite()
 }
 
 // dropPending settles every request waiting when the connection goes away,
@@ -170,11 +143,6 @@ func (s *Session) dropPending() {
 	}
 	s.pendingOrder = nil
 	s.pingUID = ""
-	held := s.writesWaiting
-	s.writesWaiting = nil
-	for _, w := range held {
-		w.req.offline(s)
-	}
 	for _, o := range s.outbox {
 		if o.state == outInFlight {
 			o.state = outQueued

@@ -153,9 +153,6 @@ type Session struct {
 	seq          int
 	pending      map[string]*pending
 	pendingOrder []string // uids, oldest first
-	// writesWaiting are writes held until the one in flight is answered
-	// (requests.go: one write at a time).
-	writesWaiting []heldWrite
 
 	// The messages being sent (outbox.go).
 	outbox   []*outgoing
