@@ -440,7 +440,8 @@ func deleteItem(collection, id string) itemsFrame {
 }
 
 // actionRead is the items action that changes nothing (the others are
-// writes: requests.go sends them one at a time).
+// writes: requests.go gives an error without a uid that only a write can
+// get to a write waiting).
 const actionRead = "read"
 
 func readItems(collection string, q itemsQuery) itemsFrame {
