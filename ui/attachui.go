@@ -271,10 +271,11 @@ type fileView struct {
 	set   *fileSet
 	items []fyne.CanvasObject
 	chat  *chatView
+	row   *messageRow // the row it is in
 }
 
-func newFileView(c *chatView) *fileView {
-	v := &fileView{chat: c}
+func newFileView(c *chatView, row *messageRow) *fileView {
+	v := &fileView{chat: c, row: row}
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -295,12 +296,22 @@ func (v *fileView) setFiles(s *fileSet) {
 	}
 	for i, a := range s.files {
 		if s.thumb[i] {
-			v.items = append(v.items, newThumbView(v.chat, a))
+			v.items = append(v.items, newThumbView(v.chat, v.row, a))
 		} else {
 			v.items = append(v.items, newFileCard(v.chat, a))
 		}
 	}
 	v.Refresh()
+}
+
+// revive fetches again the pictures dropped while the row was out of view
+// (it is bound again, to the same message).
+func (v *fileView) revive() {
+	for _, it := range v.items {
+		if t, ok := it.(*thumbView); ok {
+			t.revive()
+		}
+	}
 }
 
 func (v *fileView) MinSize() fyne.Size {
@@ -344,10 +355,11 @@ func (r *fileViewRenderer) Layout(size fyne.Size) {
 }
 
 // thumbView is an image attachment: its thumbnail, loaded when first laid
-// out, dropped when the row shows another message.
+// out, dropped when the row shows another message or leaves the view.
 type thumbView struct {
 	widget.BaseWidget
 	chat   *chatView
+	row    *messageRow // the row it is in (nil: none)
 	a      realtime.Attachment
 	img    *canvas.Image
 	bg     *canvas.Rectangle
@@ -357,8 +369,8 @@ type thumbView struct {
 	err    error     // why the picture is not shown (UI thread)
 }
 
-func newThumbView(c *chatView, a realtime.Attachment) *thumbView {
-	t := &thumbView{chat: c, a: a}
+func newThumbView(c *chatView, row *messageRow, a realtime.Attachment) *thumbView {
+	t := &thumbView{chat: c, row: row, a: a}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -392,6 +404,7 @@ func (t *thumbView) load(size fyne.Size) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
 	t.mu.Unlock()
+	t.chat.pictures[t] = struct{}{}
 	scale := float32(1)
 	if cv := fyne.CurrentApp().Driver().CanvasForObject(t); cv != nil {
 		scale = cv.Scale()
@@ -423,15 +436,30 @@ func (t *thumbView) load(size fyne.Size) {
 	}()
 }
 
-// release drops the picture (the row shows another message now).
+// release drops the picture, decoded and drawn (the row shows another
+// message, or is out of view); it is fetched again if the row shows it
+// again (revive).
 func (t *thumbView) release() {
 	t.mu.Lock()
 	if t.cancel != nil {
 		t.cancel()
+		t.cancel = nil
 	}
+	t.asked = fyne.Size{}
 	t.mu.Unlock()
-	if t.img != nil {
+	delete(t.chat.pictures, t)
+	if t.img != nil && t.img.Image != nil {
 		t.img.Image = nil
+		t.img.Refresh() // the driver frees its texture
+	}
+}
+
+// revive fetches the picture again if it was released while the row was
+// out of view (the size it had is the size it gets: a row bound again to
+// the same message is not laid out again).
+func (t *thumbView) revive() {
+	if t.img != nil && t.img.Image == nil && t.err == nil {
+		t.load(t.Size())
 	}
 }
 
@@ -596,4 +624,41 @@ func (c *chatView) viewImage(a realtime.Attachment) {
 			img.Refresh()
 		})
 	}()
+}
+
+// queuePictureSweep dispatches one look for pictures in rows out of view,
+// to run once the list's update that bound a row is over.
+func (c *chatView) queuePictureSweep() {
+	if c.sweepQueued || len(c.pictures) == 0 {
+		return
+	}
+	c.sweepQueued = true
+	c.host.dispatch(c.releasePicturesAway)
+}
+
+// releasePicturesAway drops the pictures of rows out of view. widget.List
+// keeps the rows that leave the view in a pool, still showing their last
+// message, until it binds them again, and Fyne's cache keeps their
+// renderers for a while: without this, a picture scrolled away would stay
+// in memory, decoded and as a texture. A row is in view when its index is
+// (give or take a row) and no other row was bound to that index since.
+func (c *chatView) releasePicturesAway() {
+	c.sweepQueued = false
+	viewport := c.list.Size().Height
+	if viewport <= 0 {
+		return
+	}
+	pad := c.list.Theme().Size(theme.SizeNamePadding)
+	off := c.list.GetScrollOffset()
+	first, last := c.heights.rowsBetween(off, off+viewport, pad, c.tl.Len())
+	for i := range c.boundRows {
+		if i < first-1 || i > last+1 {
+			delete(c.boundRows, i)
+		}
+	}
+	for t := range c.pictures {
+		if r := t.row; r == nil || c.boundRows[r.index] != r {
+			t.release()
+		}
+	}
 }

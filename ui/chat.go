@@ -101,6 +101,13 @@ type chatView struct {
 	attachments *attachBar
 	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
+	// pictures are the thumbnails holding or fetching a picture, boundRows
+	// the row last bound to each index (the one in view, if it is), and
+	// sweepQueued says a look for pictures in rows out of view is
+	// dispatched (see releasePicturesAway).
+	pictures    map[*thumbView]struct{}
+	boundRows   map[int]*messageRow
+	sweepQueued bool
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -119,11 +126,12 @@ type chatView struct {
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool, files *fileLink) *chatView {
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
 		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{},
-		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{}}
+		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{},
+		pictures: map[*thumbView]struct{}{}, boundRows: map[int]*messageRow{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
-	c.heights.newFiles = func() *fileView { return newFileView(c) }
+	c.heights.newFiles = func(r *messageRow) *fileView { return newFileView(c, r) }
 	c.heights.actions = richActions{
 		openLink: c.openLink,
 		hover:    c.linkHover,
@@ -747,7 +755,12 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		rc.total = utf8.RuneCountInString(e.Text)
 	}
 	r.show(rc)
-	r.id = e.ID
+	r.id, r.index = e.ID, index
+	c.boundRows[index] = r
+	if r.parts != nil && r.parts.files != nil && rc.files != nil {
+		r.parts.files.revive()
+	}
+	c.queuePictureSweep()
 	id := e.ID
 	r.onToggle = func() { c.toggleFold(id) }
 	r.onCopy = func() { c.copyText(id) }

@@ -247,7 +247,7 @@ func BenchmarkRichLayout(b *testing.B) {
 // benchFiles is a files client whose server is a stand-in answering every
 // /assets request with a PNG of the size asked for (decoding a real
 // thumbnail is part of what is measured; making it is the server's).
-func benchFiles(b *testing.B) *fileLink {
+func benchFiles(b testing.TB) *fileLink {
 	b.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		wd, _ := strconv.Atoi(r.URL.Query().Get("width"))

@@ -43,6 +43,7 @@ type messageRow struct {
 	parts    *rowParts // nil until the row is shown or laid out
 	shown    rowContent
 	id       string // the message shown, as bound
+	index    int    // its row, as bound
 	// onToggle and onCopy are set by whoever binds the row: the fold
 	// button and "Copy all" call them; onTap a tap on the row (edit or
 	// delete, retry). onMenu gives the row's menu (link: the one it was
@@ -56,8 +57,8 @@ type messageRow struct {
 	onReact      func(emoji string)
 	onPick       func()
 	onReactHover func(*reactions.Chip)
-	newFiles     func() *fileView // makes the attachments' view (the chat's)
-	act          richActions      // for its rich text: the chat's, and the menu
+	newFiles     func(*messageRow) *fileView // makes the attachments' view (the chat's)
+	act          richActions                 // for its rich text: the chat's, and the menu
 }
 
 var _ fyne.SecondaryTappable = (*messageRow)(nil)
@@ -273,7 +274,7 @@ func (r *messageRow) show(c rowContent) {
 	}
 	if c.files != old.files {
 		if c.files != nil && p.files == nil && r.newFiles != nil {
-			p.files = r.newFiles()
+			p.files = r.newFiles(r)
 		}
 		if p.files != nil {
 			p.files.setFiles(c.files) // nil drops the pictures
@@ -581,7 +582,7 @@ type rowHeights struct {
 	// actions are what rows' links and code blocks do (the chat's).
 	actions richActions
 	// newFiles makes a row's attachments view (the chat's).
-	newFiles func() *fileView
+	newFiles func(*messageRow) *fileView
 }
 
 type measure struct {
@@ -738,6 +739,29 @@ func (h *rowHeights) rowAt(y, separator float32, rows int) int {
 		top += height + separator
 	}
 	return max(rows-1, 0)
+}
+
+// rowsBetween is the first and last rows the list shows with its content
+// from offset top to bottom (a viewport there), found the way widget.List
+// finds them: the first row is the one whose row or separator below holds
+// top, the last the last starting above bottom.
+func (h *rowHeights) rowsBetween(top, bottom, separator float32, rows int) (first, last int) {
+	first = -1
+	y := float32(0)
+	for i := range rows {
+		if y >= bottom {
+			return max(first, 0), max(i-1, 0)
+		}
+		height, ok := h.applied[i]
+		if !ok {
+			height = h.template
+		}
+		if first < 0 && y+height+separator > top {
+			first = i
+		}
+		y += height + separator
+	}
+	return max(first, 0), max(rows-1, 0)
 }
 
 // fitRow gives row index (showing rc of message e) its height for the
