@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -237,6 +238,11 @@ func newFileSet(fs []realtime.Attachment) *fileSet {
 		s.thumb[i] = a.Path == "" && files.HasThumbnail(files.File{Type: a.Type, Width: a.Width, Height: a.Height, Size: a.Size})
 	}
 	return s
+}
+
+// hasPictures reports whether some of the files show as thumbnails.
+func (s *fileSet) hasPictures() bool {
+	return s != nil && slices.Contains(s.thumb, true)
 }
 
 // cardHeight is the height of a file card.
@@ -629,7 +635,7 @@ func (c *chatView) viewImage(a realtime.Attachment) {
 // queuePictureSweep dispatches one look for pictures in rows out of view,
 // to run once the list's update that bound a row is over.
 func (c *chatView) queuePictureSweep() {
-	if c.sweepQueued || len(c.pictures) == 0 {
+	if c.sweepQueued || len(c.pictures) == 0 && len(c.boundRows) == 0 {
 		return
 	}
 	c.sweepQueued = true
@@ -641,7 +647,8 @@ func (c *chatView) queuePictureSweep() {
 // message, until it binds them again, and Fyne's cache keeps their
 // renderers for a while: without this, a picture scrolled away would stay
 // in memory, decoded and as a texture. A row is in view when its index is
-// (give or take a row) and no other row was bound to that index since.
+// (give or take a row) and no other row was bound to that index since
+// (boundRows has the rows with pictures, pruned here to those in view).
 func (c *chatView) releasePicturesAway() {
 	c.sweepQueued = false
 	viewport := c.list.Size().Height

@@ -102,7 +102,8 @@ type chatView struct {
 	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
 	// pictures are the thumbnails holding or fetching a picture, boundRows
-	// the row last bound to each index (the one in view, if it is), and
+	// the row with pictures last bound to each index (the one in view, if
+	// it is), and
 	// sweepQueued says a look for pictures in rows out of view is
 	// dispatched (see releasePicturesAway).
 	pictures    map[*thumbView]struct{}
@@ -756,9 +757,11 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	}
 	r.show(rc)
 	r.id, r.index = e.ID, index
-	c.boundRows[index] = r
-	if r.parts != nil && r.parts.files != nil && rc.files != nil {
+	if rc.files.hasPictures() && r.parts != nil && r.parts.files != nil {
+		c.boundRows[index] = r
 		r.parts.files.revive()
+	} else {
+		delete(c.boundRows, index)
 	}
 	c.queuePictureSweep()
 	id := e.ID

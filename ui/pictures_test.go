@@ -39,7 +39,8 @@ func TestRowsBetweenMatchesTheList(t *testing.T) {
 // and back down: every picture in view is shown, no bigger than its box;
 // a row that left the view keeps no picture (widget.List keeps such rows
 // in a pool, still showing their last message), except the row just
-// beyond either edge; a row that comes back shows its picture again.
+// beyond either edge; a row that comes back shows its picture again. The
+// rows the chat remembers as bound are only those in view.
 func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 	a := test.NewTempApp(t)
 	th := newBenchUI()
@@ -120,6 +121,9 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 				}
 				shownPictures++
 			}
+		}
+		if len(c.boundRows) > len(rows)+2 {
+			t.Errorf("%s: %d rows kept as bound with %d in view", where, len(c.boundRows), len(rows))
 		}
 		for r := range seen {
 			if rows[r] || (r.index >= lo-1 && r.index <= hi+1) {

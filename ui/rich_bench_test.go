@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -32,7 +33,10 @@ import (
 // scroll step is timed on the UI thread: what binding, measuring and
 // laying out the rows that come into view costs; and the Go heap in use
 // once the renderers of rows scrolled away expired (after a GC), over the
-// heap with the messages loaded and the newest rows shown. Run it with
+// heap with the messages loaded and the newest rows shown (heap-growth:
+// spans in use, with their free room; live-growth: what the last GC found
+// reachable), and for "full" the decoded thumbnails still held at the end
+// (only those in view should be). Run it with
 // FYNE_CACHE=15s, as the app runs (internal/memtune); BENCH_SCROLL_PROFILE
 // names a folder for heap profiles before and after. No server: the chat is a remembered session whose
 // server does not answer.
@@ -48,6 +52,10 @@ func BenchmarkScrollHistory(b *testing.B) {
 			b.ReportMetric(res.busy, "ui-busy-s")
 			b.ReportMetric(res.heapGrowth, "heap-growth-MB")
 			b.ReportMetric(res.heapAfter, "heap-inuse-MB")
+			b.ReportMetric(res.liveGrowth, "live-growth-MB")
+			if kind == "full" {
+				b.ReportMetric(res.pictures, "pictures-held-KB")
+			}
 		})
 	}
 }
@@ -55,6 +63,8 @@ func BenchmarkScrollHistory(b *testing.B) {
 type scrollResult struct {
 	maxStep, p99Step, busy float64
 	heapGrowth, heapAfter  float64
+	liveGrowth             float64 // of the objects reachable at the last GC
+	pictures               float64 // decoded thumbnails held at the end
 	steps                  int
 }
 
@@ -147,7 +157,7 @@ func runScroll(b *testing.B, kind string) scrollResult {
 		runtime.ReadMemStats(&ms)
 		return mb(ms.HeapInuse)
 	}
-	before := heap()
+	before, liveBefore := heap(), liveHeap()
 	if dir := os.Getenv("BENCH_SCROLL_PROFILE"); dir != "" {
 		writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%s-before.pprof", kind)))
 		defer writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%s-after.pprof", kind)))
@@ -187,8 +197,23 @@ func runScroll(b *testing.B, kind string) scrollResult {
 	u.Window().Canvas().Capture()
 	res.heapAfter = heap()
 	res.heapGrowth = res.heapAfter - before
+	res.liveGrowth = liveHeap() - liveBefore
+	for tv := range c.pictures {
+		if tv.img != nil && tv.img.Image != nil {
+			b := tv.img.Image.Bounds()
+			res.pictures += float64(b.Dx()*b.Dy()*4) / 1024
+		}
+	}
 	runtime.KeepAlive(u)
 	return res
+}
+
+// liveHeap is the heap the last GC found reachable, in MB (HeapInuse also
+// counts the free room in spans still in use).
+func liveHeap() float64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return mb(s[0].Value.Uint64())
 }
 
 // cacheLifetime is Fyne's cache lifetime (FYNE_CACHE, a minute unset).
