@@ -135,6 +135,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		// Beside the history caches, not among them (that directory's
 		// files are checked as caches of accounts).
 		cfg.FilesCacheDir = filepath.Join(dir, "directus-chat-thumbnails")
+		cfg.PastedDir = filepath.Join(dir, "directus-chat-pasted")
 	}
 	if dir, err := store.DefaultCacheDir(); err != nil {
 		logger.Warn("history cache unavailable: no instant start from cached messages", "err", err)

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the tests of cgo-free packages for Windows and runs them under Wine.
 #
-#   scripts/wine-test.sh ./notify/wintoast ./notify/fynenotify [-- -test.run X]
+#   scripts/wine-test.sh ./notify/wintoast ./notify/fynenotify ./clipimage [-- -test.run X]
+#
+# (the default list). clipimage's tests put pictures on Wine's clipboard and
+# read them back: Wine keeps the clipboard in its wineserver, so they need no
+# X display either (with one, Wine would also hand it to the X server's).
 #
 # Needs wine (Debian: wine64) and x86_64-w64-mingw32-gcc (gcc-mingw-w64-x86-64);
 # with INSTALL=1 and root it installs them with apt-get. The Wine prefix lives
@@ -15,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 pkgs=()
 while [[ $# -gt 0 && $1 != -- ]]; do pkgs+=("$1"); shift; done
 [[ ${1:-} == -- ]] && shift
-[[ ${#pkgs[@]} -gt 0 ]] || pkgs=(./notify/wintoast ./notify/fynenotify)
+[[ ${#pkgs[@]} -gt 0 ]] || pkgs=(./notify/wintoast ./notify/fynenotify ./clipimage)
 
 if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
   if [[ ${INSTALL:-} == 1 ]]; then
@@ -31,7 +35,7 @@ fi
 export WINEPREFIX=${WINEPREFIX:-$PWD/.devserver/wine}
 export WINEARCH=win64 WINEDEBUG=${WINEDEBUG:--all}
 export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}  # no Mono/Gecko prompts
-unset DISPLAY WAYLAND_DISPLAY  # the tests need no window
+unset DISPLAY WAYLAND_DISPLAY  # the tests need no window (nor the clipboard)
 
 if [[ ! -f $WINEPREFIX/system.reg ]]; then
   echo "wine-test: creating the Wine prefix $WINEPREFIX"

@@ -45,6 +45,9 @@ type Config struct {
 	// FilesCacheDir keeps thumbnails of attachments (bounded); "" keeps
 	// none on disk.
 	FilesCacheDir string
+	// PastedDir keeps pictures pasted from the clipboard until they are
+	// sent (a month at most); "" turns pasting pictures off.
+	PastedDir string
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -191,6 +194,7 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		setCounts:      u.setCounts,
 		notifyMessages: u.notifyMessages,
 		openURL:        u.fyne.OpenURL,
+		pastedDir:      u.cfg.PastedDir,
 	}
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache

@@ -832,8 +832,12 @@ func (c *chatView) mentionPeople() []mention.Person {
 }
 
 // shortcut handles the conversation shortcuts: Ctrl+K (Cmd+K on macOS)
-// jumps to a conversation, Ctrl/Alt+Up and Down move between them.
+// jumps to a conversation, Ctrl/Alt+Up and Down move between them; a
+// paste with no text on the clipboard pastes its picture (pasteShortcut).
 func (c *chatView) shortcut(s fyne.Shortcut) bool {
+	if p, ok := s.(*fyne.ShortcutPaste); ok {
+		return c.pasteShortcut(p)
+	}
 	cs, ok := s.(*desktop.CustomShortcut)
 	if !ok || !c.channelsOn() {
 		return false

@@ -49,6 +49,9 @@ type chatHost struct {
 	notifyMessages func(msgs []realtime.Message)
 	// openURL opens a link in the default browser or mail program.
 	openURL func(*url.URL) error
+	// pastedDir keeps pictures pasted from the clipboard until they are
+	// sent ("": pasting pictures is off).
+	pastedDir string
 }
 
 // chatView is the chat screen: history, composer and status line.
