@@ -48,8 +48,9 @@ func readX11(ctx context.Context) (Image, int, error) {
 	if err != nil {
 		return Image{}, 0, fmt.Errorf("clipboard: %w (%w)", ErrUnsupported, err)
 	}
-	x := &x11{conn: conn, events: make(chan xgb.Event, 16)}
+	x := &x11{conn: conn, events: make(chan xgb.Event, 16), done: make(chan struct{})}
 	defer conn.Close()
+	defer close(x.done)
 	go x.readEvents()
 	stop := context.AfterFunc(ctx, conn.Close) // unblocks every wait below
 	defer stop()
@@ -63,6 +64,7 @@ func readX11(ctx context.Context) (Image, int, error) {
 type x11 struct {
 	conn   *xgb.Conn
 	events chan xgb.Event // closed when the connection ends
+	done   chan struct{}  // closed when read no longer reads events
 	win    xproto.Window
 	prop   xproto.Atom // the property of win the owner writes into
 	pieces int         // INCR pieces read
@@ -76,7 +78,11 @@ func (x *x11) readEvents() {
 			return // closed
 		}
 		if ev != nil {
-			x.events <- ev
+			select {
+			case x.events <- ev:
+			case <-x.done: // any X client may change our window's properties: never block on them
+				return
+			}
 		}
 	}
 }
