@@ -83,9 +83,10 @@ func (u *App) startDesktop() {
 		}
 	})
 	u.fyne.Lifecycle().SetOnExitedForeground(func() { u.desk.focused = false })
-	// Fyne's shutdown sometimes skips this hook: what must be kept is
+	// No OnStopped hook: Fyne 2.8.1 runs it on the main thread while its
+	// shutdown closes the main thread's queue, and the app then panicked
+	// at exit ("send on closed channel", seen in CI). What must be kept is
 	// saved before, in quitNow.
-	u.fyne.Lifecycle().SetOnStopped(u.saveWindowSize)
 
 	if d, ok := u.fyne.(desktop.App); ok {
 		// Fyne starts the tray only if it is set up before the app runs, so

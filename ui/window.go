@@ -177,16 +177,6 @@ func (u *App) saveWindowPlace() {
 	u.storePlace(p)
 }
 
-// saveWindowSize saves the size alone, when the app stops (the native
-// window is gone by then; the position was saved in quitNow, or when the
-// window was closed to the tray) and waits for the file.
-func (u *App) saveWindowSize() {
-	p := u.desk.place
-	u.takeSize(&p)
-	u.storePlace(p)
-	u.flushBackground()
-}
-
 // takeSize puts the window's current size into p, if it is a usable one.
 func (u *App) takeSize(p *windowPlace) {
 	s := u.win.Canvas().Size()

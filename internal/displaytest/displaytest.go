@@ -158,15 +158,31 @@ func Clipboard(t testing.TB, display, mime string, data []byte) {
 	t.Cleanup(func() { _ = c.Process.Kill(); _ = c.Wait(); out.Close() })
 	_ = out.SetReadDeadline(time.Now().Add(15 * time.Second))
 	lines := bufio.NewScanner(out)
-	for lines.Scan() {
-		if strings.Contains(lines.Text(), "Waiting for selection requests") {
-			_ = out.SetReadDeadline(time.Time{})
-			go func() { // xclip keeps writing: keep its pipe drained
-				for lines.Scan() {
-				}
-			}()
+	waiting := false
+	for !waiting && lines.Scan() {
+		waiting = strings.Contains(lines.Text(), "Waiting for selection requests")
+	}
+	if !waiting {
+		t.Fatalf("xclip did not start: %v", lines.Err())
+	}
+	_ = out.SetReadDeadline(time.Time{})
+	go func() { // xclip keeps writing: keep its pipe drained
+		for lines.Scan() {
+		}
+	}()
+	// xclip may say so before it owns the selection (seen on a loaded
+	// machine): it owns it once it answers for its targets.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ask := exec.Command(xclip, "-o", "-selection", "clipboard", "-t", "TARGETS")
+		ask.Env = c.Env
+		got, err := ask.Output()
+		if err == nil && strings.Contains(string(got), mime) {
 			return
 		}
+		if time.Now().After(deadline) {
+			t.Fatalf("xclip does not own the clipboard after 15 s: %q, %v", got, err)
+		}
+		time.Sleep(20 * time.Millisecond) // no event says when another program takes the selection
 	}
-	t.Fatalf("xclip did not take the clipboard: %v", lines.Err())
 }
