@@ -373,6 +373,7 @@ type thumbView struct {
 	cancel context.CancelFunc
 	asked  fyne.Size // the size last fetched for; zero: none yet
 	err    error     // why the picture is not shown (UI thread)
+	unseen int       // sweeps that found it not drawn yet (releasePicturesAway)
 }
 
 func newThumbView(c *chatView, row *messageRow, a realtime.Attachment) *thumbView {
@@ -453,6 +454,7 @@ func (t *thumbView) release() {
 	}
 	t.asked = fyne.Size{}
 	t.mu.Unlock()
+	t.unseen = 0
 	delete(t.chat.pictures, t)
 	if t.img != nil && t.img.Image != nil {
 		t.img.Image = nil
@@ -462,7 +464,7 @@ func (t *thumbView) release() {
 
 // revive fetches the picture again if it was released while the row was
 // out of view (the size it had is the size it gets: a row bound again to
-// the same message is not laid out again).
+// the same message, or drawn again, is not laid out again).
 func (t *thumbView) revive() {
 	if t.img != nil && t.img.Image == nil && t.err == nil {
 		t.load(t.Size())
@@ -473,8 +475,14 @@ type thumbRenderer struct{ t *thumbView }
 
 func (r *thumbRenderer) Destroy()                     { r.t.release() }
 func (r *thumbRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.t.bg, r.t.img} }
-func (r *thumbRenderer) MinSize() fyne.Size           { return fyne.NewSize(16, 16) }
-func (r *thumbRenderer) Refresh()                     { canvas.Refresh(r.t) }
+
+// MinSize is asked of every object drawn, at every frame: a picture
+// dropped while in view comes back.
+func (r *thumbRenderer) MinSize() fyne.Size {
+	r.t.revive()
+	return fyne.NewSize(16, 16)
+}
+func (r *thumbRenderer) Refresh() { canvas.Refresh(r.t) }
 func (r *thumbRenderer) Layout(size fyne.Size) {
 	r.t.bg.Resize(size)
 	r.t.img.Resize(size)
@@ -635,37 +643,37 @@ func (c *chatView) viewImage(a realtime.Attachment) {
 // queuePictureSweep dispatches one look for pictures in rows out of view,
 // to run once the list's update that bound a row is over.
 func (c *chatView) queuePictureSweep() {
-	if c.sweepQueued || len(c.pictures) == 0 && len(c.boundRows) == 0 {
+	if c.sweepQueued || len(c.pictures) == 0 {
 		return
 	}
 	c.sweepQueued = true
 	c.host.dispatch(c.releasePicturesAway)
 }
 
-// releasePicturesAway drops the pictures of rows out of view. widget.List
-// keeps the rows that leave the view in a pool, still showing their last
-// message, until it binds them again, and Fyne's cache keeps their
-// renderers for a while: without this, a picture scrolled away would stay
-// in memory, decoded and as a texture. A row is in view when its index is
-// (give or take a row) and no other row was bound to that index since
-// (boundRows has the rows with pictures, pruned here to those in view).
+// releasePicturesAway drops the pictures that are not in the window.
+// widget.List keeps the rows that leave the view in a pool, still showing
+// their last message, until it binds them again, and Fyne's cache keeps
+// their renderers for a while: without this, a picture scrolled away would
+// stay in memory, decoded and as a texture. A picture is in the window
+// when the driver finds it in the canvas's tree (the list's tree holds the
+// rows it shows, not those in its pool). Which row shows what cannot be
+// told from the rows bound: the list binds rows again inside its own
+// update when a row's height changes, and a row bound last to an index is
+// not always the one shown there. One never drawn yet (the driver does
+// not know its canvas) is given one more look; were it dropped while in
+// view, its first drawing fetches it again (thumbRenderer.MinSize).
 func (c *chatView) releasePicturesAway() {
 	c.sweepQueued = false
-	viewport := c.list.Size().Height
-	if viewport <= 0 {
-		return
-	}
-	pad := c.list.Theme().Size(theme.SizeNamePadding)
-	off := c.list.GetScrollOffset()
-	first, last := c.heights.rowsBetween(off, off+viewport, pad, c.tl.Len())
-	for i := range c.boundRows {
-		if i < first-1 || i > last+1 {
-			delete(c.boundRows, i)
-		}
-	}
+	drv := fyne.CurrentApp().Driver()
 	for t := range c.pictures {
-		if r := t.row; r == nil || c.boundRows[r.index] != r {
-			t.release()
+		if drv.CanvasForObject(t) == nil {
+			if t.unseen++; t.unseen < 2 {
+				continue
+			}
+		} else if !drv.AbsolutePositionForObject(t).IsZero() {
+			t.unseen = 0
+			continue
 		}
+		t.release()
 	}
 }

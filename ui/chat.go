@@ -104,13 +104,10 @@ type chatView struct {
 	attachments *attachBar
 	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
-	// pictures are the thumbnails holding or fetching a picture, boundRows
-	// the row with pictures last bound to each index (the one in view, if
-	// it is), and
-	// sweepQueued says a look for pictures in rows out of view is
-	// dispatched (see releasePicturesAway).
+	// pictures are the thumbnails holding or fetching a picture;
+	// sweepQueued says a look for those out of view is dispatched (see
+	// releasePicturesAway).
 	pictures    map[*thumbView]struct{}
-	boundRows   map[int]*messageRow
 	sweepQueued bool
 
 	// waiting are the sends the server failed to store, going out again
@@ -131,7 +128,7 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool,
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
 		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{},
 		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{},
-		pictures: map[*thumbView]struct{}{}, boundRows: map[int]*messageRow{}}
+		pictures: map[*thumbView]struct{}{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
@@ -759,12 +756,9 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		rc.total = utf8.RuneCountInString(e.Text)
 	}
 	r.show(rc)
-	r.id, r.index = e.ID, index
+	r.id = e.ID
 	if rc.files.hasPictures() && r.parts != nil && r.parts.files != nil {
-		c.boundRows[index] = r
 		r.parts.files.revive()
-	} else {
-		delete(c.boundRows, index)
 	}
 	c.queuePictureSweep()
 	id := e.ID

@@ -11,36 +11,11 @@ import (
 	"directuschat/realtime"
 )
 
-// rowsBetween finds the rows widget.List shows for a viewport: the row
-// whose separator holds the top is still shown, a row starting at the
-// bottom is not.
-func TestRowsBetweenMatchesTheList(t *testing.T) {
-	h := &rowHeights{template: 40, applied: map[int]float32{2: 100}}
-	// Rows (separators of 4 between): 0 at [0,40), 1 [44,84), 2 [88,188),
-	// 3 [192,232), 4 [236,276), 5 [280,320) ...
-	for _, tc := range []struct {
-		top, bottom float32
-		first, last int
-	}{
-		{0, 44, 0, 0},     // row 1 starts at the bottom
-		{42, 100, 0, 2},   // 42 is in row 0's separator
-		{44, 192, 1, 2},   // row 3 starts at the bottom
-		{189, 237, 2, 4},  // 189 is in row 2's separator
-		{300, 2000, 5, 9}, // past the end: the last row
-	} {
-		first, last := h.rowsBetween(tc.top, tc.bottom, 4, 10)
-		if first != tc.first || last != tc.last {
-			t.Errorf("rowsBetween(%v, %v) = %d, %d; want %d, %d", tc.top, tc.bottom, first, last, tc.first, tc.last)
-		}
-	}
-}
-
 // Scrolling up through a history with a picture in every fourth message,
 // and back down: every picture in view is shown, no bigger than its box;
 // a row that left the view keeps no picture (widget.List keeps such rows
-// in a pool, still showing their last message), except the row just
-// beyond either edge; a row that comes back shows its picture again. The
-// rows the chat remembers as bound are only those in view.
+// in a pool, still showing their last message); a row that comes back
+// shows its picture again.
 func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 	a := test.NewTempApp(t)
 	th := newBenchUI()
@@ -97,10 +72,22 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 	shownPictures := 0
 	check := func(where string) {
 		t.Helper()
+		var missing string
+		defer func() { // until fails the test: say which picture is missing
+			if t.Failed() && missing != "" {
+				t.Logf("%s: missing the picture of %s", where, missing)
+			}
+		}()
 		th.until(t, 20*time.Second, "the pictures in view "+where, func() bool {
 			for r := range inView() {
 				for _, tv := range thumbsOf(r) {
+					if tv.err != nil {
+						t.Fatalf("%s: row %s's picture failed: %v", where, r.id, tv.err)
+					}
 					if tv.img == nil || tv.img.Image == nil {
+						_, held := c.pictures[tv]
+						missing = fmt.Sprintf("row %s: renderer %v, asked %v, size %v, held %v",
+							r.id, tv.img != nil, tv.asked, tv.Size(), held)
 						return false
 					}
 				}
@@ -111,28 +98,28 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 			th.run(<-th.fns)
 		}
 		rows := inView()
-		lo, hi := n, -1
 		for r := range rows {
-			lo, hi = min(lo, r.index), max(hi, r.index)
 			for _, tv := range thumbsOf(r) {
 				b, size := tv.img.Image.Bounds(), tv.Size()
 				if float32(b.Dx()) > size.Width+1 || float32(b.Dy()) > size.Height+1 {
-					t.Errorf("%s: row %d's picture is %v for a box of %v", where, r.index, b.Size(), size)
+					t.Errorf("%s: row %s's picture is %v for a box of %v", where, r.id, b.Size(), size)
 				}
 				shownPictures++
 			}
 		}
-		if len(c.boundRows) > len(rows)+2 {
-			t.Errorf("%s: %d rows kept as bound with %d in view", where, len(c.boundRows), len(rows))
-		}
 		for r := range seen {
-			if rows[r] || (r.index >= lo-1 && r.index <= hi+1) {
+			if rows[r] {
 				continue
 			}
 			for _, tv := range thumbsOf(r) {
 				if tv.img != nil && tv.img.Image != nil {
-					t.Errorf("%s: a row out of view (row %d, %s; rows %d to %d in view) keeps its picture", where, r.index, r.id, lo, hi)
+					t.Errorf("%s: a row out of view (%s) keeps its picture", where, r.id)
 				}
+			}
+		}
+		for tv := range c.pictures {
+			if !rows[tv.row] {
+				t.Errorf("%s: the chat holds the picture of a row out of view (%s)", where, tv.row.id)
 			}
 		}
 	}

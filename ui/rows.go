@@ -43,7 +43,6 @@ type messageRow struct {
 	parts    *rowParts // nil until the row is shown or laid out
 	shown    rowContent
 	id       string // the message shown, as bound
-	index    int    // its row, as bound
 	// onToggle and onCopy are set by whoever binds the row: the fold
 	// button and "Copy all" call them; onTap a tap on the row (edit or
 	// delete, retry). onMenu gives the row's menu (link: the one it was
@@ -739,29 +738,6 @@ func (h *rowHeights) rowAt(y, separator float32, rows int) int {
 		top += height + separator
 	}
 	return max(rows-1, 0)
-}
-
-// rowsBetween is the first and last rows the list shows with its content
-// from offset top to bottom (a viewport there), found the way widget.List
-// finds them: the first row is the one whose row or separator below holds
-// top, the last the last starting above bottom.
-func (h *rowHeights) rowsBetween(top, bottom, separator float32, rows int) (first, last int) {
-	first = -1
-	y := float32(0)
-	for i := range rows {
-		if y >= bottom {
-			return max(first, 0), max(i-1, 0)
-		}
-		height, ok := h.applied[i]
-		if !ok {
-			height = h.template
-		}
-		if first < 0 && y+height+separator > top {
-			first = i
-		}
-		y += height + separator
-	}
-	return max(first, 0), max(rows-1, 0)
 }
 
 // fitRow gives row index (showing rc of message e) its height for the
