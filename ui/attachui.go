@@ -413,7 +413,7 @@ func (t *thumbView) load(size fyne.Size) {
 	t.mu.Unlock()
 	t.chat.pictures[t] = struct{}{}
 	scale := float32(1)
-	if cv := fyne.CurrentApp().Driver().CanvasForObject(t); cv != nil {
+	if cv := t.chat.host.driver.CanvasForObject(t); cv != nil {
 		scale = cv.Scale()
 	}
 	w, h := int(size.Width*scale+0.5), int(size.Height*scale+0.5)
@@ -664,7 +664,7 @@ func (c *chatView) queuePictureSweep() {
 // view, its first drawing fetches it again (thumbRenderer.MinSize).
 func (c *chatView) releasePicturesAway() {
 	c.sweepQueued = false
-	drv := fyne.CurrentApp().Driver()
+	drv := c.host.driver
 	for t := range c.pictures {
 		if drv.CanvasForObject(t) == nil {
 			if t.unseen++; t.unseen < 2 {

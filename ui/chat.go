@@ -52,6 +52,9 @@ type chatHost struct {
 	// pastedDir keeps pictures pasted from the clipboard until they are
 	// sent ("": pasting pictures is off).
 	pastedDir string
+	// driver is the app's driver: where its window's objects are (not
+	// fyne.CurrentApp's, which in tests may be another user's app).
+	driver fyne.Driver
 }
 
 // chatView is the chat screen: history, composer and status line.
