@@ -195,7 +195,6 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		notifyMessages: u.notifyMessages,
 		openURL:        u.fyne.OpenURL,
 		pastedDir:      u.cfg.PastedDir,
-		driver:         u.fyne.Driver(),
 	}
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache

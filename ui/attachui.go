@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -240,11 +239,6 @@ func newFileSet(fs []realtime.Attachment) *fileSet {
 	return s
 }
 
-// hasPictures reports whether some of the files show as thumbnails.
-func (s *fileSet) hasPictures() bool {
-	return s != nil && slices.Contains(s.thumb, true)
-}
-
 // cardHeight is the height of a file card.
 func cardHeight() float32 {
 	return widget.NewButton("Download", nil).MinSize().Height + theme.Padding()
@@ -277,11 +271,10 @@ type fileView struct {
 	set   *fileSet
 	items []fyne.CanvasObject
 	chat  *chatView
-	row   *messageRow // the row it is in
 }
 
-func newFileView(c *chatView, row *messageRow) *fileView {
-	v := &fileView{chat: c, row: row}
+func newFileView(c *chatView) *fileView {
+	v := &fileView{chat: c}
 	v.ExtendBaseWidget(v)
 	return v
 }
@@ -302,22 +295,12 @@ func (v *fileView) setFiles(s *fileSet) {
 	}
 	for i, a := range s.files {
 		if s.thumb[i] {
-			v.items = append(v.items, newThumbView(v.chat, v.row, a))
+			v.items = append(v.items, newThumbView(v.chat, a))
 		} else {
 			v.items = append(v.items, newFileCard(v.chat, a))
 		}
 	}
 	v.Refresh()
-}
-
-// revive fetches again the pictures dropped while the row was out of view
-// (it is bound again, to the same message).
-func (v *fileView) revive() {
-	for _, it := range v.items {
-		if t, ok := it.(*thumbView); ok {
-			t.revive()
-		}
-	}
 }
 
 func (v *fileView) MinSize() fyne.Size {
@@ -361,11 +344,10 @@ func (r *fileViewRenderer) Layout(size fyne.Size) {
 }
 
 // thumbView is an image attachment: its thumbnail, loaded when first laid
-// out, dropped when the row shows another message or leaves the view.
+// out, dropped when the row shows another message.
 type thumbView struct {
 	widget.BaseWidget
 	chat   *chatView
-	row    *messageRow // the row it is in (nil: none)
 	a      realtime.Attachment
 	img    *canvas.Image
 	bg     *canvas.Rectangle
@@ -373,11 +355,10 @@ type thumbView struct {
 	cancel context.CancelFunc
 	asked  fyne.Size // the size last fetched for; zero: none yet
 	err    error     // why the picture is not shown (UI thread)
-	unseen int       // sweeps that found it not drawn yet (releasePicturesAway)
 }
 
-func newThumbView(c *chatView, row *messageRow, a realtime.Attachment) *thumbView {
-	t := &thumbView{chat: c, row: row, a: a}
+func newThumbView(c *chatView, a realtime.Attachment) *thumbView {
+	t := &thumbView{chat: c, a: a}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -411,9 +392,8 @@ func (t *thumbView) load(size fyne.Size) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.cancel = cancel
 	t.mu.Unlock()
-	t.chat.pictures[t] = struct{}{}
 	scale := float32(1)
-	if cv := t.chat.host.driver.CanvasForObject(t); cv != nil {
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(t); cv != nil {
 		scale = cv.Scale()
 	}
 	w, h := int(size.Width*scale+0.5), int(size.Height*scale+0.5)
@@ -443,31 +423,15 @@ func (t *thumbView) load(size fyne.Size) {
 	}()
 }
 
-// release drops the picture, decoded and drawn (the row shows another
-// message, or is out of view); it is fetched again if the row shows it
-// again (revive).
+// release drops the picture (the row shows another message now).
 func (t *thumbView) release() {
 	t.mu.Lock()
 	if t.cancel != nil {
 		t.cancel()
-		t.cancel = nil
 	}
-	t.asked = fyne.Size{}
 	t.mu.Unlock()
-	t.unseen = 0
-	delete(t.chat.pictures, t)
-	if t.img != nil && t.img.Image != nil {
+	if t.img != nil {
 		t.img.Image = nil
-		t.img.Refresh() // the driver frees its texture
-	}
-}
-
-// revive fetches the picture again if it was released while the row was
-// out of view (the size it had is the size it gets: a row bound again to
-// the same message, or drawn again, is not laid out again).
-func (t *thumbView) revive() {
-	if t.img != nil && t.img.Image == nil && t.err == nil {
-		t.load(t.Size())
 	}
 }
 
@@ -475,14 +439,8 @@ type thumbRenderer struct{ t *thumbView }
 
 func (r *thumbRenderer) Destroy()                     { r.t.release() }
 func (r *thumbRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.t.bg, r.t.img} }
-
-// MinSize is asked of every object drawn, at every frame: a picture
-// dropped while in view comes back.
-func (r *thumbRenderer) MinSize() fyne.Size {
-	r.t.revive()
-	return fyne.NewSize(16, 16)
-}
-func (r *thumbRenderer) Refresh() { canvas.Refresh(r.t) }
+func (r *thumbRenderer) MinSize() fyne.Size           { return fyne.NewSize(16, 16) }
+func (r *thumbRenderer) Refresh()                     { canvas.Refresh(r.t) }
 func (r *thumbRenderer) Layout(size fyne.Size) {
 	r.t.bg.Resize(size)
 	r.t.img.Resize(size)
@@ -638,42 +596,4 @@ func (c *chatView) viewImage(a realtime.Attachment) {
 			img.Refresh()
 		})
 	}()
-}
-
-// queuePictureSweep dispatches one look for pictures in rows out of view,
-// to run once the list's update that bound a row is over.
-func (c *chatView) queuePictureSweep() {
-	if c.sweepQueued || len(c.pictures) == 0 {
-		return
-	}
-	c.sweepQueued = true
-	c.host.dispatch(c.releasePicturesAway)
-}
-
-// releasePicturesAway drops the pictures that are not in the window.
-// widget.List keeps the rows that leave the view in a pool, still showing
-// their last message, until it binds them again, and Fyne's cache keeps
-// their renderers for a while: without this, a picture scrolled away would
-// stay in memory, decoded and as a texture. A picture is in the window
-// when the driver finds it in the canvas's tree (the list's tree holds the
-// rows it shows, not those in its pool). Which row shows what cannot be
-// told from the rows bound: the list binds rows again inside its own
-// update when a row's height changes, and a row bound last to an index is
-// not always the one shown there. One never drawn yet (the driver does
-// not know its canvas) is given one more look; were it dropped while in
-// view, its first drawing fetches it again (thumbRenderer.MinSize).
-func (c *chatView) releasePicturesAway() {
-	c.sweepQueued = false
-	drv := c.host.driver
-	for t := range c.pictures {
-		if drv.CanvasForObject(t) == nil {
-			if t.unseen++; t.unseen < 2 {
-				continue
-			}
-		} else if !drv.AbsolutePositionForObject(t).IsZero() {
-			t.unseen = 0
-			continue
-		}
-		t.release()
-	}
 }

@@ -52,9 +52,6 @@ type chatHost struct {
 	// pastedDir keeps pictures pasted from the clipboard until they are
 	// sent ("": pasting pictures is off).
 	pastedDir string
-	// driver is the app's driver: where its window's objects are (not
-	// fyne.CurrentApp's, which in tests may be another user's app).
-	driver fyne.Driver
 }
 
 // chatView is the chat screen: history, composer and status line.
@@ -107,11 +104,6 @@ type chatView struct {
 	attachments *attachBar
 	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
-	// pictures are the thumbnails holding or fetching a picture;
-	// sweepQueued says a look for those out of view is dispatched (see
-	// releasePicturesAway).
-	pictures    map[*thumbView]struct{}
-	sweepQueued bool
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -130,12 +122,11 @@ type chatView struct {
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool, files *fileLink) *chatView {
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
 		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{},
-		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{},
-		pictures: map[*thumbView]struct{}{}}
+		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
-	c.heights.newFiles = func(r *messageRow) *fileView { return newFileView(c, r) }
+	c.heights.newFiles = func() *fileView { return newFileView(c) }
 	c.heights.actions = richActions{
 		openLink: c.openLink,
 		hover:    c.linkHover,
@@ -760,10 +751,6 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 	}
 	r.show(rc)
 	r.id = e.ID
-	if rc.files.hasPictures() && r.parts != nil && r.parts.files != nil {
-		r.parts.files.revive()
-	}
-	c.queuePictureSweep()
 	id := e.ID
 	r.onToggle = func() { c.toggleFold(id) }
 	r.onCopy = func() { c.copyText(id) }

@@ -36,8 +36,7 @@ import (
 // once the renderers of rows scrolled away expired (after a GC), over the
 // heap with the messages loaded and the newest rows shown (heap-growth:
 // spans in use, with their free room; live-growth: what the last GC found
-// reachable), and for "full" the decoded thumbnails still held at the end
-// (only those in view should be). Run it with
+// reachable). Run it with
 // FYNE_CACHE=15s, as the app runs (internal/memtune); BENCH_SCROLL_PROFILE
 // names a folder for heap profiles before and after. No server: the chat is a remembered session whose
 // server does not answer.
@@ -54,9 +53,6 @@ func BenchmarkScrollHistory(b *testing.B) {
 			b.ReportMetric(res.heapGrowth, "heap-growth-MB")
 			b.ReportMetric(res.heapAfter, "heap-inuse-MB")
 			b.ReportMetric(res.liveGrowth, "live-growth-MB")
-			if kind == "full" {
-				b.ReportMetric(res.pictures, "pictures-held-KB")
-			}
 		})
 	}
 }
@@ -65,7 +61,6 @@ type scrollResult struct {
 	maxStep, p99Step, busy float64
 	heapGrowth, heapAfter  float64
 	liveGrowth             float64 // of the objects reachable at the last GC
-	pictures               float64 // decoded thumbnails held at the end
 	steps                  int
 }
 
@@ -199,12 +194,6 @@ func runScroll(b *testing.B, kind string) scrollResult {
 	res.heapAfter = heap()
 	res.heapGrowth = res.heapAfter - before
 	res.liveGrowth = liveHeap() - liveBefore
-	for tv := range c.pictures {
-		if tv.img != nil && tv.img.Image != nil {
-			b := tv.img.Image.Bounds()
-			res.pictures += float64(b.Dx()*b.Dy()*4) / 1024
-		}
-	}
 	runtime.KeepAlive(u)
 	return res
 }

@@ -56,8 +56,8 @@ type messageRow struct {
 	onReact      func(emoji string)
 	onPick       func()
 	onReactHover func(*reactions.Chip)
-	newFiles     func(*messageRow) *fileView // makes the attachments' view (the chat's)
-	act          richActions                 // for its rich text: the chat's, and the menu
+	newFiles     func() *fileView // makes the attachments' view (the chat's)
+	act          richActions      // for its rich text: the chat's, and the menu
 }
 
 var _ fyne.SecondaryTappable = (*messageRow)(nil)
@@ -273,7 +273,7 @@ func (r *messageRow) show(c rowContent) {
 	}
 	if c.files != old.files {
 		if c.files != nil && p.files == nil && r.newFiles != nil {
-			p.files = r.newFiles(r)
+			p.files = r.newFiles()
 		}
 		if p.files != nil {
 			p.files.setFiles(c.files) // nil drops the pictures
@@ -581,7 +581,7 @@ type rowHeights struct {
 	// actions are what rows' links and code blocks do (the chat's).
 	actions richActions
 	// newFiles makes a row's attachments view (the chat's).
-	newFiles func(*messageRow) *fileView
+	newFiles func() *fileView
 }
 
 type measure struct {
