@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,17 +261,9 @@ func BenchmarkRichLayout(b *testing.B) {
 // benchFiles is a files client whose server is a stand-in answering every
 // /assets request with a PNG of the size asked for (decoding a real
 // thumbnail is part of what is measured; making it is the server's).
-func benchFiles(b testing.TB) *fileLink {
-	l, _ := countedFiles(b)
-	return l
-}
-
-// countedFiles is benchFiles, also counting the thumbnails asked for.
-func countedFiles(b testing.TB) (*fileLink, *atomic.Int64) {
+func benchFiles(b *testing.B) *fileLink {
 	b.Helper()
-	var asked atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		asked.Add(1)
 		wd, _ := strconv.Atoi(r.URL.Query().Get("width"))
 		ht, _ := strconv.Atoi(r.URL.Query().Get("height"))
 		img := image.NewRGBA(image.Rect(0, 0, max(min(wd, 800), 1), max(min(ht, 600), 1)))
@@ -288,5 +279,5 @@ func countedFiles(b testing.TB) (*fileLink, *atomic.Int64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &fileLink{client: c}, &asked
+	return &fileLink{client: c}
 }
