@@ -104,6 +104,7 @@ type chatView struct {
 	attachments *attachBar
 	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
+	pictures    *pictureStore // the thumbnails rows show, bounded
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -124,6 +125,10 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool,
 		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{},
 		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
+	c.pictures = newPictureStore(func() int64 {
+		cv := host.win.Canvas()
+		return windowBudget(cv.Size(), cv.Scale())
+	})
 	c.data = newHistoryList(c.tl)
 	c.heights = newRowHeights()
 	c.heights.newFiles = func() *fileView { return newFileView(c) }
@@ -453,10 +458,11 @@ func (c *chatView) serverHost() string { return c.session.Server().Host }
 func (c *chatView) unsent() (all, notSaved int) { return c.tl.Unsent() }
 
 // cacheContent is what the history cache keeps of this chat: the newest
-// sent messages (at most store.CacheSize), with the user; ok is false for
-// a session not remembered, which leaves no history on disk.
+// sent messages (at most store.CacheSize), with the user and the drafts
+// (also of a conversation with no message yet); ok is false for a session
+// not remembered, which leaves no history on disk.
 func (c *chatView) cacheContent() (a account, user realtime.User, msgs []realtime.Message, drafts map[string]string, ok bool) {
-	if !c.remembered || c.tl.Len() == 0 {
+	if !c.remembered {
 		return c.account, realtime.User{}, nil, nil, false
 	}
 	if c.channelsOn() {

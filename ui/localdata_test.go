@@ -467,11 +467,13 @@ func TestDraftsOfConversationsSurviveARestart(t *testing.T) {
 	th.until(t, 10*time.Second, "random in the sidebar", func() bool { _, ok := rowNamed(c, "random"); return ok })
 	general, _ := rowNamed(c, "general")
 	random, _ := rowNamed(c, "random")
+	th.until(t, 10*time.Second, "general open", func() bool { return c.ch.open == general.ID })
 	c.composer.SetText("draft for general")
 	c.switchTo(random.ID)
 	c.composer.SetText("draft for random")
 	c.switchTo(general.ID)
-	th.until(t, 10*time.Second, "general's rows", func() bool { return c.tl.Len() > 0 })
+	// general may hold no message yet (a fresh Directus): its draft is
+	// kept all the same.
 	u.saveCache()
 	u.flushBackground()
 	endSession(t, u, th)
