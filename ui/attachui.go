@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -281,6 +282,14 @@ func newFileView(c *chatView) *fileView {
 
 func (v *fileView) setFiles(s *fileSet) {
 	if s == v.set {
+		// Bound again to the same message (back in view, or a list
+		// update): its pictures are shown now, or fetched again if the
+		// store dropped them.
+		for _, it := range v.items {
+			if t, ok := it.(*thumbView); ok {
+				t.revive()
+			}
+		}
 		return
 	}
 	for _, it := range v.items {
@@ -344,7 +353,8 @@ func (r *fileViewRenderer) Layout(size fyne.Size) {
 }
 
 // thumbView is an image attachment: its thumbnail, loaded when first laid
-// out, dropped when the row shows another message.
+// out, kept by the chat's pictureStore, dropped when the row shows another
+// message or the store needs the room.
 type thumbView struct {
 	widget.BaseWidget
 	chat   *chatView
@@ -355,6 +365,10 @@ type thumbView struct {
 	cancel context.CancelFunc
 	asked  fyne.Size // the size last fetched for; zero: none yet
 	err    error     // why the picture is not shown (UI thread)
+	// held is t's place in the chat's pictureStore (nil: no picture), and
+	// bytes what its pixels take there.
+	held  *list.Element
+	bytes int64
 }
 
 func newThumbView(c *chatView, a realtime.Attachment) *thumbView {
@@ -417,22 +431,39 @@ func (t *thumbView) load(size fyne.Size) {
 				t.bg.Refresh()
 				return
 			}
-			t.img.Image = img
-			t.img.Refresh()
+			t.chat.pictures.hold(t, img)
 		})
 	}()
 }
 
-// release drops the picture (the row shows another message now).
-func (t *thumbView) release() {
+// revive marks t's picture as shown, or fetches it again if the store
+// dropped it.
+func (t *thumbView) revive() {
+	if t.held != nil {
+		t.chat.pictures.touch(t)
+		return
+	}
+	if t.img != nil {
+		t.load(t.Size())
+	}
+}
+
+// forget cancels a fetch under way and makes the next layout fetch again.
+func (t *thumbView) forget() {
 	t.mu.Lock()
 	if t.cancel != nil {
 		t.cancel()
+		t.cancel = nil
 	}
+	t.asked = fyne.Size{}
 	t.mu.Unlock()
-	if t.img != nil {
-		t.img.Image = nil
-	}
+}
+
+// release drops the picture (the row shows another message now, or the
+// renderer is gone).
+func (t *thumbView) release() {
+	t.forget()
+	t.chat.pictures.drop(t)
 }
 
 type thumbRenderer struct{ t *thumbView }
@@ -444,6 +475,7 @@ func (r *thumbRenderer) Refresh()                     { canvas.Refresh(r.t) }
 func (r *thumbRenderer) Layout(size fyne.Size) {
 	r.t.bg.Resize(size)
 	r.t.img.Resize(size)
+	r.t.chat.pictures.touch(r.t)
 	r.t.load(size)
 }
 

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,8 +263,17 @@ func BenchmarkRichLayout(b *testing.B) {
 // /assets request with a PNG of the size asked for (decoding a real
 // thumbnail is part of what is measured; making it is the server's).
 func benchFiles(b *testing.B) *fileLink {
+	l, _ := countedFiles(b)
+	return l
+}
+
+// countedFiles is a files client on a local stand-in for /assets that
+// serves any thumbnail asked for, and counts the requests.
+func countedFiles(b testing.TB) (*fileLink, *atomic.Int64) {
 	b.Helper()
+	var asked atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
 		wd, _ := strconv.Atoi(r.URL.Query().Get("width"))
 		ht, _ := strconv.Atoi(r.URL.Query().Get("height"))
 		img := image.NewRGBA(image.Rect(0, 0, max(min(wd, 800), 1), max(min(ht, 600), 1)))
@@ -279,5 +289,5 @@ func benchFiles(b *testing.B) *fileLink {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return &fileLink{client: c}
+	return &fileLink{client: c}, &asked
 }
