@@ -14,7 +14,8 @@ import (
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
-	_ "golang.org/x/image/bmp" // a picture some programs put on the clipboard
+	_ "golang.org/x/image/bmp"  // a picture some programs put on the clipboard
+	_ "golang.org/x/image/tiff" // and macOS's screenshots and Preview
 
 	"directuschat/clipimage"
 )

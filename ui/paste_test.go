@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2"
 	"github.com/google/uuid"
 	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"directuschat/clipimage"
 	"directuschat/devserver/devservertest"
@@ -138,6 +139,22 @@ func TestSavePasted(t *testing.T) {
 		t.Errorf("the BMP's PNG: %v, %v", got, err)
 	}
 
+	// TIFF (what macOS screenshots and Preview often put there) too.
+	b.Reset()
+	if err := tiff.Encode(&b, src, nil); err != nil {
+		t.Fatal(err)
+	}
+	path, err = savePasted(dir, clipimage.Image{Data: b.Bytes(), Type: "image/tiff"}, now.Add(3*time.Second))
+	if err != nil || filepath.Ext(path) != ".png" {
+		t.Fatalf("a TIFF saved as %q, %v", path, err)
+	}
+	f, _ = os.Open(path)
+	got, err = png.Decode(f)
+	f.Close()
+	if err != nil || got.Bounds().Dx() != 7 || color.RGBAModel.Convert(got.At(3, 2)) != (color.RGBA{200, 10, 20, 255}) {
+		t.Errorf("the TIFF's PNG: %v, %v", got, err)
+	}
+
 	if _, err := savePasted(dir, clipimage.Image{Data: []byte("<script>no picture</script>"), Type: "image/png"}, now); err == nil {
 		t.Error("bytes that are no picture were saved")
 	}
@@ -163,7 +180,7 @@ func TestSavePasted(t *testing.T) {
 		t.Errorf("a picture pasted 31 days ago is still there (%v)", err)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 4 {
-		t.Errorf("%d files in the pasted folder; want 4", len(entries))
+	if len(entries) != 5 { // two PNGs, the BMP's, the TIFF's, the last
+		t.Errorf("%d files in the pasted folder; want 5", len(entries))
 	}
 }
