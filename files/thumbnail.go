@@ -64,7 +64,7 @@ func (c *Client) Thumbnail(ctx context.Context, id string, w, h int) ([]byte, er
 	if resp.ContentLength > MaxThumbnailBytes {
 		return nil, fmt.Errorf("%s: the server sent %s, more than %s", op, FormatSize(resp.ContentLength), FormatSize(MaxThumbnailBytes))
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxThumbnailBytes+1))
+	b, err := readBody(resp, MaxThumbnailBytes+1)
 	if err != nil {
 		if isContextErr(err) || ctx.Err() != nil {
 			return nil, &Error{Kind: KindCanceled, Op: op, Msg: "canceled", Err: errCanceled}
@@ -127,4 +127,19 @@ func HasThumbnail(f File) bool {
 		return f.Width <= MaxThumbnailSide && f.Height <= MaxThumbnailSide && f.Size <= MaxThumbnailBytes
 	}
 	return false
+}
+
+// readBody reads at most limit bytes of resp's body, into one buffer of
+// its Content-Length when it has one, not the chain of ever larger buffers
+// io.ReadAll leaves behind (the transport stops a body at its announced
+// length).
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n < limit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, limit))
 }
