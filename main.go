@@ -20,9 +20,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -167,6 +169,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}()
 		logger.Debug("single instance: serving show requests", "lock", place.Lock, "socket", place.Socket)
 	}
+	// A logout, a shutdown or Ctrl+C in a terminal ends the app as Quit
+	// does (window place, history cache, session closed), without the
+	// question about unsent messages; a second signal ends it at once.
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-signals
+		signal.Stop(signals)
+		logger.Info("asked to end: saving and quitting", "signal", sig.String())
+		fyne.Do(u.Terminate)
+	}()
 	u.Window().ShowAndRun()
 	return 0
 }

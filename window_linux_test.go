@@ -98,6 +98,28 @@ func TestWindowComesBackWhereItWasLeft(t *testing.T) {
 		}
 	}
 
+	// Ended by the system (a logout, a shutdown: SIGTERM): the place is
+	// saved as at a quit.
+	app, win, events = launch()
+	events.awaitPosition(t, x, win, left[0], left[1])
+	x.run("windowmove", "--sync", win, "301", "187")
+	moved := events.awaitPosition(t, x, win, 301, 187)
+	if err := app.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-app.exited:
+		if app.exitErr != nil {
+			t.Fatalf("the app exited with %v at SIGTERM\n%s", app.exitErr, app.log.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the app still runs 30 s after SIGTERM\n%s", app.log.String())
+	}
+	if got := savedPosition(t, home, app); got != moved {
+		t.Fatalf("saved %v at SIGTERM, want %v", got, moved)
+	}
+	left = moved
+
 	// A place off every screen (1280x800): not used.
 	setSavedPosition(t, home, app, 3000, left[1])
 	app, win, _ = launch()

@@ -59,6 +59,11 @@ func quitWarning(all, notSaved int) string {
 	return w
 }
 
+// Terminate ends the app when the system asks (a logout, a shutdown,
+// SIGTERM): as Quit, without asking about unsent messages (those in the
+// outbox go out at the next sign-in). It runs on the UI thread.
+func (u *App) Terminate() { u.quitNow() }
+
 // quitNow saves what is to be kept, closes the session and ends the app.
 func (u *App) quitNow() {
 	u.saveWindowPlace()
