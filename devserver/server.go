@@ -225,6 +225,11 @@ func prepare(o Options) (*Server, error) {
 		// (the pressure limiter): on a loaded 2-core test machine that made
 		// setup fail at random. A local dev server does not need it.
 		"PRESSURE_LIMITER_ENABLED": "false",
+		// An upload limit, and resumable uploads on so that the TUS
+		// endpoint announces it (Tus-Max-Size): Directus says it nowhere
+		// else, and the app refuses a file over it before sending it.
+		"FILES_MAX_UPLOAD_SIZE": fmt.Sprintf("%dmb", MaxUploadBytes>>20),
+		"TUS_ENABLED":           "true",
 	}
 	for k, v := range o.Env {
 		vars[k] = v
@@ -232,6 +237,9 @@ func prepare(o Options) (*Server, error) {
 	s.env = serverEnv(vars, filepath.Dir(node.Bin))
 	return s, nil
 }
+
+// MaxUploadBytes is the dev server's upload limit (FILES_MAX_UPLOAD_SIZE).
+const MaxUploadBytes = 100 << 20
 
 // serverEnv is a small, deterministic environment for the node process: a
 // few process variables from ours (never Directus settings that happen to be

@@ -651,12 +651,15 @@ func TestCancelLeavesNoRecord(t *testing.T) {
 	rec.checkTokens(t, u.ada)
 }
 
-// TestTooBig: a server with a 100 KB limit. Directus does not tell the
-// limit; the first file over it is sent and refused (413, no row left),
-// then a file at least as big is refused before a byte is sent. A limit the
-// application knows is used from the start.
+// TestTooBig: a server with a 100 KB limit and resumable uploads on. A
+// client that has not asked for the limit sends the first file over it,
+// refused (413, no row left); then a file at least as big is refused
+// before a byte is sent. Limits reads the exact limit from the server's TUS
+// endpoint (Tus-Max-Size), and a file over it is refused before it is
+// sent. A limit the application knows is used from the start. A server
+// without TUS says no limit.
 func TestTooBig(t *testing.T) {
-	s := devservertest.Start(t, devserver.Options{Env: map[string]string{"FILES_MAX_UPLOAD_SIZE": "100kb"}})
+	s := devservertest.Start(t, devserver.Options{Env: map[string]string{"FILES_MAX_UPLOAD_SIZE": "100kb", "TUS_ENABLED": "true"}})
 	rep := devservertest.Provision(t, s)
 	if len(rep.Omitted) > 0 {
 		t.Skip("no delete permission on a restricted server: Directus cannot remove a refused upload's row")
@@ -666,9 +669,6 @@ func TestTooBig(t *testing.T) {
 	ctx := ctxT(t)
 	rec := newRecorder()
 	ada := newClient(t, s.URL, tok, rec, files.Config{})
-	if limit, err := ada.Limits(ctx); err != nil || limit != 0 {
-		t.Fatalf("limits before any refusal: %d %v (Directus does not expose FILES_MAX_UPLOAD_SIZE)", limit, err)
-	}
 
 	id := uuid.NewString()
 	_, err := ada.Upload(ctx, id, zeros(300<<10), provision.FilesFolderID, nil)
@@ -680,20 +680,29 @@ func TestTooBig(t *testing.T) {
 	if row, ok := fileRow(t, s.URL, admin, id); ok {
 		t.Fatalf("a refused upload left its row: %+v", row)
 	}
-	if limit, _ := ada.Limits(ctx); limit != 300<<10-1 {
-		t.Fatalf("limit learned: %d", limit)
-	}
 
 	posts := rec.count(http.MethodPost + " ")
 	var prog progressLog
 	_, err = ada.Upload(ctx, uuid.NewString(), zeros(300<<10), provision.FilesFolderID, prog.fn)
-	if !errors.As(err, &tb) || tb.Sent || tb.Limit != 300<<10-1 {
+	if !errors.As(err, &tb) || tb.Sent || tb.Exact || tb.Limit != 300<<10-1 {
 		t.Fatalf("300 KB again: %v", err)
 	}
 	if rec.count(http.MethodPost+" ") != posts || prog.calls != 0 {
 		t.Fatalf("a file known to be too big was sent (%d POSTs, %d progress calls)", rec.count(http.MethodPost+" ")-posts, prog.calls)
 	}
 	t.Logf("refused before sending: %v", err)
+
+	// The server says its limit (TUS on).
+	if limit, err := ada.Limits(ctx); err != nil || limit != 100<<10 {
+		t.Fatalf("limits from the server: %d %v, want %d", limit, err, 100<<10)
+	}
+	_, err = ada.Upload(ctx, uuid.NewString(), zeros(150<<10), provision.FilesFolderID, nil)
+	if !errors.As(err, &tb) || tb.Sent || !tb.Exact || tb.Limit != 100<<10 || rec.count(http.MethodPost+" ") != posts {
+		t.Fatalf("150 KB with the server's 100 KB limit known: %v", err)
+	}
+	if !strings.Contains(err.Error(), "150 KB") || !strings.Contains(err.Error(), "100 KB") {
+		t.Fatalf("the error does not give the sizes: %v", err)
+	}
 
 	small := uuid.NewString()
 	if _, err := ada.Upload(ctx, small, zeros(50<<10), provision.FilesFolderID, nil); err != nil {
@@ -706,10 +715,16 @@ func TestTooBig(t *testing.T) {
 	if !errors.As(err, &tb) || tb.Sent || !tb.Exact || tb.Limit != 100<<10 || rec.count(http.MethodPost+" ") != posts {
 		t.Fatalf("150 KB with a known 100 KB limit: %v", err)
 	}
-	if !strings.Contains(err.Error(), "150 KB") || !strings.Contains(err.Error(), "100 KB") {
-		t.Fatalf("the error does not give the sizes: %v", err)
-	}
 	rec.checkTokens(t, tok)
+
+	// The dev server (README's run command, the shared test server) has
+	// TUS on and a 100 MB limit: the app can say it before an upload.
+	env := devservertest.Shared(t)
+	u := signIn(t, env)
+	shared := newClient(t, env.URL, u.ada, newRecorder(), files.Config{})
+	if limit, err := shared.Limits(ctx); err != nil || limit != devserver.MaxUploadBytes {
+		t.Fatalf("limits of the dev server: %d %v, want %d", limit, err, devserver.MaxUploadBytes)
+	}
 }
 
 // TestDownloadHostileNames: names from the server are made safe, never

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -304,5 +305,60 @@ func TestHasThumbnail(t *testing.T) {
 		if got := HasThumbnail(c.f); got != c.want {
 			t.Errorf("HasThumbnail(%+v) = %t", c.f, got)
 		}
+	}
+}
+
+// TestLimitsFromTUS: the limit is read from the TUS endpoint's
+// Tus-Max-Size only when /server/info says TUS is on; a header that is no
+// size is an error, not a limit.
+func TestLimitsFromTUS(t *testing.T) {
+	for _, tc := range []struct {
+		name, info, header string
+		want               int64
+		wantErr            bool
+		wantOptions        bool
+	}{
+		{"tus off", `{"data":{"uploads":{"maxConcurrency":5}}}`, "5242880", 0, false, false},
+		{"tus on", `{"data":{"uploads":{"tus":true,"chunkSize":8388608}}}`, "5242880", 5 << 20, false, true},
+		{"tus on, no limit set", `{"data":{"uploads":{"tus":true}}}`, "", 0, false, true},
+		{"tus on, garbage", `{"data":{"uploads":{"tus":true}}}`, "lots\x1b[31m", 0, true, true},
+		{"tus on, negative", `{"data":{"uploads":{"tus":true}}}`, "-1", 0, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var options atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == http.MethodGet && r.URL.Path == "/server/info":
+					w.Header().Set("Content-Type", "application/json")
+					_, _ = w.Write([]byte(tc.info))
+				case r.Method == http.MethodOptions && strings.HasPrefix(r.URL.Path, "/files/tus/"):
+					options.Add(1)
+					if r.Header.Get("Authorization") != "Bearer tok" || r.Header.Get("Tus-Resumable") != "1.0.0" {
+						t.Errorf("OPTIONS without the token or Tus-Resumable: %v", r.Header)
+					}
+					if tc.header != "" {
+						w.Header().Set("Tus-Max-Size", tc.header)
+					}
+					w.WriteHeader(http.StatusNoContent)
+				default:
+					http.NotFound(w, r)
+				}
+			}))
+			defer srv.Close()
+			c, err := New(Config{BaseURL: srv.URL, Token: staticToken("tok")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.Limits(context.Background())
+			if (err != nil) != tc.wantErr || got != tc.want {
+				t.Errorf("Limits = %d, %v; want %d (error: %v)", got, err, tc.want, tc.wantErr)
+			}
+			if err != nil && strings.ContainsRune(err.Error(), 0x1b) {
+				t.Errorf("the error carries the header's control bytes: %q", err)
+			}
+			if (options.Load() > 0) != tc.wantOptions {
+				t.Errorf("OPTIONS asked %d times; want asked: %v", options.Load(), tc.wantOptions)
+			}
+		})
 	}
 }

@@ -14,10 +14,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Source is what Upload sends: a name, a size known in advance, and a way
@@ -85,33 +88,89 @@ func mediaType(t string) string {
 }
 
 // Limits returns the largest upload the server accepts, 0 when it is not
-// known. Directus does not tell it: /server/info gives a signed-in user
-// files.mimeTypeAllowList and, with TUS on, uploads.chunkSize, but not
-// FILES_MAX_UPLOAD_SIZE (11.17.4 and 12.4.0). So the limit is the one the
+// known. Directus's /server/info does not give FILES_MAX_UPLOAD_SIZE
+// (11.17.4 and 12.4.0), but a server with resumable uploads on (TUS_ENABLED,
+// which /server/info says as uploads.tus) announces it in the TUS
+// protocol's Tus-Max-Size header, answered to OPTIONS /files/tus/<id> for
+// a user who may read files. Otherwise the limit is the one the
 // application configured (Config.MaxUploadBytes) or, once the server
 // refused a file as too big (HTTP 413, from Directus or a proxy before it),
 // an upper bound learned from it: later files at least that big are
 // refused before a byte is sent.
 func (c *Client) Limits(ctx context.Context) (maxUploadBytes int64, err error) {
-	// Read /server/info anyway: a later Directus may expose the limit, and
-	// it checks the token and the server.
 	var info struct {
 		Files struct {
+			// Not given by Directus 11 or 12; read should a later one.
 			MaxUploadSize json.RawMessage `json:"maxUploadSize"`
 		} `json:"files"`
+		Uploads struct {
+			TUS bool `json:"tus"`
+		} `json:"uploads"`
 	}
 	if err := c.getJSON(ctx, "read the server's limits", "/server/info", nil, &info); err != nil {
 		return 0, err
 	}
 	var n flexInt
 	if len(info.Files.MaxUploadSize) > 0 && json.Unmarshal(info.Files.MaxUploadSize, &n) == nil && n.set && n.n > 0 {
-		c.mu.Lock()
-		c.limit, c.exact = n.n, true
-		c.mu.Unlock()
+		c.setLimit(n.n)
+	} else if info.Uploads.TUS {
+		if max, err := c.tusMaxSize(ctx); err != nil {
+			return 0, err
+		} else if max > 0 {
+			c.setLimit(max)
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.limit, nil
+}
+
+// setLimit records the server's exact limit.
+func (c *Client) setLimit(n int64) {
+	c.mu.Lock()
+	c.limit, c.exact = n, true
+	c.mu.Unlock()
+}
+
+// tusMaxSize asks the server's TUS endpoint for its Tus-Max-Size (0: it
+// gives none, as when FILES_MAX_UPLOAD_SIZE is not set).
+func (c *Client) tusMaxSize(ctx context.Context) (int64, error) {
+	const op = "read the server's upload limit"
+	// OPTIONS is answered for any id (the TUS discovery request): a new
+	// one names nothing.
+	req, err := c.request(ctx, op, http.MethodOptions, "/files/tus/"+uuid.NewString(), nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Tus-Resumable", "1.0.0")
+	resp, err := c.send(op, req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	h := resp.Header.Get("Tus-Max-Size")
+	if h == "" {
+		return 0, nil
+	}
+	max, err := strconv.ParseInt(strings.TrimSpace(h), 10, 64)
+	if err != nil || max <= 0 {
+		return 0, fmt.Errorf("%s: Tus-Max-Size %q is no size", op, oneLineHeader(h))
+	}
+	return max, nil
+}
+
+// oneLineHeader is a header value fit for an error message.
+func oneLineHeader(s string) string {
+	if len(s) > 40 {
+		s = s[:40] + "…"
+	}
+	return strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // knownLimit is the limit known now, and whether it is exact.

@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"directuschat/devserver"
 	"directuschat/devserver/devservertest"
 	"directuschat/timeline"
 )
@@ -121,6 +122,27 @@ func TestAttachmentsSentShownAndCancelled(t *testing.T) {
 	thumb := thumbsIn(row)[0]
 	if b := thumb.img.Image.Bounds(); b.Dx() > int(thumb.Size().Width)+1 || b.Dy() > int(thumb.Size().Height)+1 || b.Dx() < 100 {
 		t.Errorf("thumbnail %v for a box of %v", b, thumb.Size())
+	}
+
+	// A file over the server's limit (the dev server's 100 MB, which its
+	// TUS endpoint says) is refused when attached, with the sizes.
+	th.until(t, 20*time.Second, "the server's upload limit", func() bool { return c.uploadLimit > 0 })
+	if c.uploadLimit != devserver.MaxUploadBytes {
+		t.Fatalf("upload limit %d, want the dev server's %d", c.uploadLimit, devserver.MaxUploadBytes)
+	}
+	huge := filepath.Join(dir, "huge.iso")
+	if err := os.WriteFile(huge, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(huge, devserver.MaxUploadBytes+1); err != nil { // sparse: no 100 MB written
+		t.Fatal(err)
+	}
+	c.attach([]string{huge})
+	if len(c.attachments.files) != 0 {
+		t.Fatalf("a file over the server's limit was attached: %+v", c.attachments.files)
+	}
+	if got := c.status.Text; !strings.Contains(got, `"huge.iso" is too big`) || !strings.Contains(got, "100 MB") {
+		t.Errorf("status after attaching a file over the limit: %q", got)
 	}
 
 	// A big file, cancelled while it uploads (held after 1 MB).

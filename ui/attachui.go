@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -155,9 +156,37 @@ func (c *chatView) attach(paths []string) {
 			c.status.SetText("Not attached: " + err.Error())
 			continue
 		}
+		if c.uploadLimit > 0 && a.Size > c.uploadLimit {
+			tooBig := &files.TooBigError{Name: oneLine(a.Name, 80), Size: a.Size, Limit: c.uploadLimit, Exact: true}
+			c.status.SetText("Not attached: " + tooBig.Error() + ".")
+			continue
+		}
 		c.attachments.files = append(c.attachments.files, a)
 	}
 	c.showAttachments()
+}
+
+// askUploadLimit asks the server for its upload limit once (again after a
+// failed try, at the next connect), off the UI thread: a file over it is
+// refused when attached, before anything is sent.
+func (c *chatView) askUploadLimit() {
+	if c.files == nil || c.limitAsked {
+		return
+	}
+	c.limitAsked = true
+	client := c.files.client
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		limit, err := client.Limits(ctx)
+		c.host.dispatch(func() {
+			if err != nil {
+				c.limitAsked = false
+				return
+			}
+			c.uploadLimit = limit
+		})
+	}()
 }
 
 // showAttachments redraws the bar above the composer.

@@ -105,6 +105,11 @@ type chatView struct {
 	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
 	pictures    *pictureStore // the thumbnails rows show, bounded
+	// uploadLimit is the server's upload limit once it said it (0: not
+	// known: Directus tells it only with TUS on); limitAsked that the
+	// question is out or answered.
+	uploadLimit int64
+	limitAsked  bool
 
 	// waiting are the sends the server failed to store, going out again
 	// later: the status line says so until each is settled.
@@ -522,6 +527,7 @@ func (c *chatView) setState(s realtime.StateChanged) {
 	switch s.State {
 	case realtime.StateOnline:
 		c.status.SetText("● Online")
+		c.askUploadLimit()
 	case realtime.StateConnecting:
 		c.status.SetText("◌ Connecting…")
 	case realtime.StateOffline:
