@@ -179,6 +179,7 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		u.login = nil
 	}
 	host := chatHost{
+		log:            u.log,
 		win:            u.win,
 		dialogs:        u.dialogs,
 		clipboard:      u.fyne.Clipboard(),

@@ -8,6 +8,7 @@ import (
 	"image"
 	"io"
 	"mime"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -398,6 +399,25 @@ type thumbView struct {
 	// bytes what its pixels take there.
 	held  *list.Element
 	bytes int64
+	// retries counts the fetches asked again after a network or server
+	// failure (at most thumbRetries; then the box shows the error).
+	retries int
+}
+
+// thumbRetries is how many times a thumbnail is asked again after a
+// network or server failure.
+const thumbRetries = 3
+
+// transientThumbError says a thumbnail's fetch may work when asked again:
+// the network, a timeout, a token being renewed, or a server (or a proxy
+// before it) that failed or is busy.
+func transientThumbError(err error) bool {
+	switch files.KindOf(err) {
+	case files.KindNetwork, files.KindServer, files.KindUnauthorized, files.KindCanceled:
+		return true
+	}
+	var e *files.Error
+	return errors.As(err, &e) && (e.Status >= 500 || e.Status == http.StatusTooManyRequests)
 }
 
 func newThumbView(c *chatView, a realtime.Attachment) *thumbView {
@@ -455,6 +475,21 @@ func (t *thumbView) load(size fyne.Size) {
 				return
 			}
 			if err != nil {
+				t.chat.host.log.Warn("thumbnail not shown", "file", id, "err", err)
+				if transientThumbError(err) && t.retries < thumbRetries {
+					// The network or the server failed: asked again a
+					// little later (or when the row is bound again).
+					t.retries++
+					t.forget()
+					time.AfterFunc(time.Duration(t.retries)*3*time.Second, func() {
+						t.chat.host.dispatch(func() {
+							if t.held == nil && t.err == nil {
+								t.revive()
+							}
+						})
+					})
+					return
+				}
 				t.err = err
 				t.bg.FillColor = theme.Color(theme.ColorNameError)
 				t.bg.Refresh()

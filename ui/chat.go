@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"time"
@@ -26,6 +27,7 @@ type chatHost struct {
 	dialogs   *dialogStack // Escape closes them
 	clipboard fyne.Clipboard
 	dispatch  func(func()) // runs a function on the UI thread
+	log       *slog.Logger
 	logout    func()
 	about     func()
 	// saveCache writes the history cache now; nil when there is none.

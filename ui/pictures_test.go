@@ -1,8 +1,14 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 
+	"directuschat/files"
 	"directuschat/realtime"
 )
 
@@ -19,19 +26,7 @@ import (
 // of pixels), so the pictures left far behind are not held; none is
 // fetched over and over.
 func TestPicturesScrolledAwayAreDropped(t *testing.T) {
-	a := test.NewTempApp(t)
-	th := newBenchUI()
-	u := New(a, Config{Dispatch: th.dispatch, Logger: quiet()})
-	u.Window().Resize(fyne.NewSize(480, 640))
-	u.Window().Show()
-	s, err := realtime.Open(realtime.Config{Server: "http://127.0.0.1:1", Logger: quiet()},
-		realtime.Remembered{RefreshToken: "unused", User: realtime.User{ID: adaID, FirstName: "Ada"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	th.run(func() { u.showChat(s, account{server: "http://127.0.0.1:1", email: "ada@example.com"}, false) })
-	c := u.chat
+	c, th := pictureChat(t)
 	link, asked := countedFiles(t)
 	c.files = link
 	// Another user's app in the same process, made last: fyne.CurrentApp
@@ -173,6 +168,102 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 	}
 	if c.pictures.holds != holds {
 		t.Errorf("the pictures in view were fetched again %d times by refreshes", c.pictures.holds-holds)
+	}
+}
+
+// pictureChat is Ada's chat in a 480×640 window, offline (its server does
+// not answer), with no messages yet; pictures come from c.files.
+func pictureChat(t *testing.T) (*chatView, *benchUI) {
+	a := test.NewTempApp(t)
+	th := newBenchUI()
+	u := New(a, Config{Dispatch: th.dispatch, Logger: quiet()})
+	u.Window().Resize(fyne.NewSize(480, 640))
+	u.Window().Show()
+	s, err := realtime.Open(realtime.Config{Server: "http://127.0.0.1:1", Logger: quiet()},
+		realtime.Remembered{RefreshToken: "unused", User: realtime.User{ID: adaID, FirstName: "Ada"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	th.run(func() { u.showChat(s, account{server: "http://127.0.0.1:1", email: "ada@example.com"}, false) })
+	return u.chat, th
+}
+
+// A thumbnail the server failed to make (503) is asked again and shown;
+// one the server refuses (403) shows the error box.
+func TestThumbnailAskedAgainAfterAServerFailure(t *testing.T) {
+	c, th := pictureChat(t)
+	const flaky, refused = "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+	var mu sync.Mutex
+	asked := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := strings.TrimPrefix(r.URL.Path, "/assets/")
+		mu.Lock()
+		asked[id]++
+		n := asked[id]
+		mu.Unlock()
+		switch {
+		case id == refused:
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = w.Write([]byte(`{"errors":[{"message":"You don't have permission to access this.","extensions":{"code":"FORBIDDEN"}}]}`))
+		case n == 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		default:
+			w.Header().Set("Content-Type", "image/png")
+			_ = png.Encode(w, image.NewRGBA(image.Rect(0, 0, 300, 200)))
+		}
+	}))
+	defer srv.Close()
+	fc, err := files.New(files.Config{BaseURL: srv.URL, Token: func(context.Context) (string, error) { return "tok", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.files = &fileLink{client: fc}
+	msgs := []realtime.Message{
+		{ID: "m1", Text: "flaky", AuthorID: "kevin", AuthorName: "Kevin", Created: time.Now().Add(-time.Minute),
+			Files: []realtime.Attachment{{ID: flaky, Name: "a.png", Type: "image/png", Size: 9000, Width: 300, Height: 200}}},
+		{ID: "m2", Text: "refused", AuthorID: "kevin", AuthorName: "Kevin", Created: time.Now(),
+			Files: []realtime.Attachment{{ID: refused, Name: "b.png", Type: "image/png", Size: 9000, Width: 300, Height: 200}}},
+	}
+	th.run(func() {
+		c.apply([]realtime.Event{realtime.Loaded{Kind: realtime.LoadInitial, Messages: msgs, NoOlder: true}})
+	})
+	thumbOf := func(id string) *thumbView {
+		for _, o := range objectsIn(c.list) {
+			if tv, ok := o.(*thumbView); ok && tv.a.ID == id {
+				return tv
+			}
+		}
+		return nil
+	}
+	defer func() {
+		if t.Failed() {
+			mu.Lock()
+			tv := thumbOf(flaky)
+			if tv != nil {
+				t.Logf("asked %v; flaky: err %v, retries %d, held %v, asked %v, size %v", asked, tv.err, tv.retries, tv.held != nil, tv.asked, tv.Size())
+			} else {
+				t.Logf("asked %v; flaky not in view", asked)
+			}
+			mu.Unlock()
+		}
+	}()
+	th.until(t, 20*time.Second, "the flaky picture shown after a 503", func() bool {
+		tv := thumbOf(flaky)
+		return tv != nil && tv.img != nil && tv.img.Image != nil
+	})
+	th.until(t, 20*time.Second, "the refused picture's error", func() bool {
+		tv := thumbOf(refused)
+		return tv != nil && tv.err != nil
+	})
+	if tv := thumbOf(flaky); tv.err != nil {
+		t.Errorf("the flaky picture keeps an error: %v", tv.err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if asked[refused] != 1 {
+		t.Errorf("a refused picture was asked %d times", asked[refused])
 	}
 }
 
