@@ -154,6 +154,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	notifier := fynenotify.New(a)
 	defer notifier.Close()
 	cfg.Notifier = notifier
+	// A logout, a shutdown or Ctrl+C in a terminal ends the app as Quit
+	// does (window place, history cache, session closed), without the
+	// question about unsent messages; a second signal ends it at once.
+	// Fyne's driver catches the same signals as its loop starts and quits
+	// at once: queued beside it, the app's quit ran only when it came first
+	// (and the window place was lost, seen in CI). So once the app runs,
+	// every handler of the two is dropped and only the app's is left.
+	signals := make(chan os.Signal, 1)
+	cfg.OnStarted = func() {
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	}
 	u := ui.New(a, cfg)
 	if inst != nil {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -169,11 +181,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}()
 		logger.Debug("single instance: serving show requests", "lock", place.Lock, "socket", place.Socket)
 	}
-	// A logout, a shutdown or Ctrl+C in a terminal ends the app as Quit
-	// does (window place, history cache, session closed), without the
-	// question about unsent messages; a second signal ends it at once.
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		sig := <-signals
 		signal.Stop(signals)

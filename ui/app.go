@@ -45,6 +45,9 @@ type Config struct {
 	// FilesCacheDir keeps thumbnails of attachments (bounded); "" keeps
 	// none on disk.
 	FilesCacheDir string
+	// OnStarted, when set, runs on the UI thread once the app runs (after
+	// the window is placed): main takes over SIGTERM there.
+	OnStarted func()
 	// PastedDir keeps pictures pasted from the clipboard until they are
 	// sent (a month at most); "" turns pasting pictures off.
 	PastedDir string

@@ -58,7 +58,12 @@ func (u *App) startDesktop() {
 	// The native window exists once the window is shown, which main does
 	// before running the app; OnStarted then runs on the UI thread before
 	// the first frame, so the window barely shows where the WM put it.
-	u.fyne.Lifecycle().SetOnStarted(u.restorePosition)
+	u.fyne.Lifecycle().SetOnStarted(func() {
+		u.restorePosition()
+		if u.cfg.OnStarted != nil {
+			u.cfg.OnStarted()
+		}
+	})
 	if u.cfg.Keyring != nil {
 		u.desk.keyring = make(chan func(), 16)
 		go func() {
