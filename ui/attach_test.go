@@ -80,6 +80,14 @@ func TestAttachmentsSentShownAndCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The paperclip opens the file dialog (it panicked in Fyne 2.8.1 when
+	// sized before it was shown).
+	c.chooseFiles()
+	if u.win.Canvas().Overlays().Top() == nil || len(c.host.dialogs.open) != 1 {
+		t.Fatal("the paperclip shows no file dialog")
+	}
+	c.host.dialogs.closeNewest()
+
 	c.attach([]string{pic, notes})
 	if len(c.attachments.files) != 2 || !c.attachments.box.Visible() {
 		t.Fatalf("attached %d files, bar shown %v", len(c.attachments.files), c.attachments.box.Visible())

@@ -224,8 +224,11 @@ func (c *chatView) chooseFiles() {
 		r.Close()
 		c.attach([]string{path})
 	}, c.host.win)
-	d.Resize(fyne.NewSize(700, 480))
+	// Sized once shown: Fyne 2.8.1's FileDialog.Resize reads the dialog's
+	// window, which Show makes, and panicked before it (the paperclip
+	// crashed the app).
 	c.host.dialogs.show(d)
+	d.Resize(fyne.NewSize(700, 480))
 }
 
 // dropped takes files dropped on the window.
