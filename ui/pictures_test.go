@@ -26,7 +26,8 @@ import (
 // of pixels), so the pictures left far behind are not held; none is
 // fetched over and over.
 func TestPicturesScrolledAwayAreDropped(t *testing.T) {
-	c, th := pictureChat(t)
+	u, th := benchChat(t)
+	c := u.chat
 	link, asked := countedFiles(t)
 	c.files = link
 	// Another user's app in the same process, made last: fyne.CurrentApp
@@ -171,10 +172,11 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 	}
 }
 
-// pictureChat is Ada's chat in a 480×640 window, offline (its server does
-// not answer), with no messages yet; pictures come from c.files.
-func pictureChat(t *testing.T) (*chatView, *benchUI) {
-	a := test.NewTempApp(t)
+// benchChat is Ada's chat in a 480×640 window, offline (its server does
+// not answer), with no messages yet; pictures come from u.chat.files.
+func benchChat(tb testing.TB) (*App, *benchUI) {
+	tb.Helper()
+	a := test.NewTempApp(tb)
 	th := newBenchUI()
 	u := New(a, Config{Dispatch: th.dispatch, Logger: quiet()})
 	u.Window().Resize(fyne.NewSize(480, 640))
@@ -182,17 +184,18 @@ func pictureChat(t *testing.T) (*chatView, *benchUI) {
 	s, err := realtime.Open(realtime.Config{Server: "http://127.0.0.1:1", Logger: quiet()},
 		realtime.Remembered{RefreshToken: "unused", User: realtime.User{ID: adaID, FirstName: "Ada"}})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
+	tb.Cleanup(func() { s.Close() })
 	th.run(func() { u.showChat(s, account{server: "http://127.0.0.1:1", email: "ada@example.com"}, false) })
-	return u.chat, th
+	return u, th
 }
 
 // A thumbnail the server failed to make (503) is asked again and shown;
 // one the server refuses (403) shows the error box.
 func TestThumbnailAskedAgainAfterAServerFailure(t *testing.T) {
-	c, th := pictureChat(t)
+	u, th := benchChat(t)
+	c := u.chat
 	const flaky, refused = "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
 	var mu sync.Mutex
 	asked := map[string]int{}

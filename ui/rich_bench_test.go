@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"directuschat/files"
@@ -100,18 +99,7 @@ func benchText(i int, rich bool) string {
 func runScroll(b *testing.B, kind string) scrollResult {
 	rich, full := kind != "plain", kind == "full"
 	b.Helper()
-	a := test.NewTempApp(b)
-	th := newBenchUI()
-	u := New(a, Config{Dispatch: th.dispatch, Logger: quiet()})
-	u.Window().Resize(fyne.NewSize(480, 640))
-	u.Window().Show()
-	s, err := realtime.Open(realtime.Config{Server: "http://127.0.0.1:1", Logger: quiet()},
-		realtime.Remembered{RefreshToken: "unused", User: realtime.User{ID: adaID, FirstName: "Ada"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	th.run(func() { u.showChat(s, account{server: "http://127.0.0.1:1", email: "ada@example.com"}, false) })
+	u, th := benchChat(b)
 	c := u.chat
 
 	const n = 10_000
