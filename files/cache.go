@@ -1,11 +1,12 @@
 package files
 
 import (
-	"container/list"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"io/fs"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -18,37 +19,54 @@ import (
 // evicts the least recently used first. Each entry is one file named by
 // its key (a hex hash) plus cacheExt; the order of use survives a restart
 // in the files' modification times (touched on every hit).
+//
+// The index holds no pointer per entry: its keys are the hashes' bytes
+// and its values plain numbers, kept inside the map's own tables. An
+// entry made while the user scrolls through pictures would otherwise be a
+// few small objects that outlive the scrolling's garbage around them and
+// keep its memory spans from being freed (docs/benchmarks.md).
 type diskCache struct {
 	dir string
 	max int64
 
 	mu      sync.Mutex
 	loaded  bool
-	order   *list.List               // of *cacheEntry, most recently used first
-	entries map[string]*list.Element // key -> element of order
+	entries map[cacheKeyBytes]cacheEntry
+	clock   uint64 // counts uses: an entry's used is the clock at its last
 	total   int64
 }
 
+type cacheKeyBytes [sha256.Size]byte
+
 type cacheEntry struct {
-	key  string
 	size int64
+	used uint64 // the clock when last used: the smallest goes first
 }
 
 const cacheExt = ".thumb"
 
 func newDiskCache(dir string, max int64) *diskCache {
-	return &diskCache{dir: dir, max: max, order: list.New(), entries: map[string]*list.Element{}}
+	return &diskCache{dir: dir, max: max, entries: map[cacheKeyBytes]cacheEntry{}}
 }
 
-func (d *diskCache) path(key string) string { return filepath.Join(d.dir, key+cacheExt) }
+func (d *diskCache) path(k cacheKeyBytes) string {
+	return filepath.Join(d.dir, hex.EncodeToString(k[:])+cacheExt)
+}
 
-// validKey accepts only what cacheKey makes: 64 hex digits.
-func validKey(key string) bool {
-	if len(key) != 64 {
-		return false
+// parseKey reads what cacheKey makes: 64 lowercase hex digits (the only
+// spelling path makes again).
+func parseKey(key string) (k cacheKeyBytes, ok bool) {
+	if len(key) != 2*len(k) || strings.ToLower(key) != key {
+		return k, false
 	}
-	_, err := hex.DecodeString(key)
-	return err == nil
+	_, err := hex.Decode(k[:], []byte(key))
+	return k, err == nil
+}
+
+// tick is the clock for a use. Lock held.
+func (d *diskCache) tick() uint64 {
+	d.clock++
+	return d.clock
 }
 
 // load reads the folder once: entries ordered by modification time,
@@ -68,7 +86,7 @@ func (d *diskCache) load() {
 		return
 	}
 	type found struct {
-		key  string
+		key  cacheKeyBytes
 		size int64
 		mod  time.Time
 	}
@@ -79,8 +97,9 @@ func (d *diskCache) load() {
 			_ = os.Remove(filepath.Join(d.dir, name))
 			continue
 		}
-		key, ok := strings.CutSuffix(name, cacheExt)
-		if !ok || !validKey(key) || !de.Type().IsRegular() {
+		hexKey, ok := strings.CutSuffix(name, cacheExt)
+		key, valid := parseKey(hexKey)
+		if !ok || !valid || !de.Type().IsRegular() {
 			continue
 		}
 		info, err := de.Info()
@@ -90,8 +109,8 @@ func (d *diskCache) load() {
 		all = append(all, found{key, info.Size(), info.ModTime()})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].mod.Before(all[j].mod) })
-	for _, f := range all { // oldest first, each pushed to the front
-		d.entries[f.key] = d.order.PushFront(&cacheEntry{key: f.key, size: f.size})
+	for _, f := range all { // oldest first: the smallest clock
+		d.entries[f.key] = cacheEntry{size: f.size, used: d.tick()}
 		d.total += f.size
 	}
 	d.evict()
@@ -99,21 +118,27 @@ func (d *diskCache) load() {
 
 // get returns the cached bytes of key and marks it used.
 func (d *diskCache) get(key string) ([]byte, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.load()
-	el, ok := d.entries[key]
+	k, ok := parseKey(key)
 	if !ok {
 		return nil, false
 	}
-	b, err := os.ReadFile(d.path(key))
-	if err != nil {
-		d.remove(el)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.load()
+	e, ok := d.entries[k]
+	if !ok {
 		return nil, false
 	}
-	d.order.MoveToFront(el)
+	path := d.path(k)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		d.remove(k)
+		return nil, false
+	}
+	e.used = d.tick()
+	d.entries[k] = e
 	now := time.Now()
-	_ = os.Chtimes(d.path(key), now, now)
+	_ = os.Chtimes(path, now, now)
 	return b, true
 }
 
@@ -121,49 +146,45 @@ func (d *diskCache) get(key string) ([]byte, bool) {
 // the total is within the bound. An entry larger than the bound is not
 // kept.
 func (d *diskCache) put(key string, b []byte) {
-	if int64(len(b)) > d.max || !validKey(key) {
+	k, ok := parseKey(key)
+	if int64(len(b)) > d.max || !ok {
 		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.load()
-	if err := writeFileAtomic(d.dir, d.path(key), b); err != nil {
+	if err := writeFileAtomic(d.dir, d.path(k), b); err != nil {
 		slog.Warn("thumbnail cache: write failed", "err", err)
 		return
 	}
-	if el, ok := d.entries[key]; ok {
-		e := el.Value.(*cacheEntry)
-		d.total += int64(len(b)) - e.size
-		e.size = int64(len(b))
-		d.order.MoveToFront(el)
-	} else {
-		d.entries[key] = d.order.PushFront(&cacheEntry{key: key, size: int64(len(b))})
-		d.total += int64(len(b))
-	}
+	d.total += int64(len(b)) - d.entries[k].size // 0 for a new entry
+	d.entries[k] = cacheEntry{size: int64(len(b)), used: d.tick()}
 	d.evict()
 }
 
-// evict removes the least recently used entries while over the bound.
-// Lock held.
+// evict removes the least recently used entries while over the bound: a
+// walk of the index per entry removed (a put over the bound removes one
+// or two, of a few thousand). Lock held.
 func (d *diskCache) evict() {
-	for d.total > d.max {
-		el := d.order.Back()
-		if el == nil {
-			return
+	for d.total > d.max && len(d.entries) > 0 {
+		var oldest cacheKeyBytes
+		least := uint64(math.MaxUint64)
+		for k, e := range d.entries {
+			if e.used < least {
+				oldest, least = k, e.used
+			}
 		}
-		d.remove(el)
+		d.remove(oldest)
 	}
 }
 
 // remove drops an entry and its file. Lock held.
-func (d *diskCache) remove(el *list.Element) {
-	e := el.Value.(*cacheEntry)
-	if err := os.Remove(d.path(e.key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+func (d *diskCache) remove(k cacheKeyBytes) {
+	if err := os.Remove(d.path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		slog.Warn("thumbnail cache: remove failed", "err", err)
 	}
-	d.order.Remove(el)
-	delete(d.entries, e.key)
-	d.total -= e.size
+	d.total -= d.entries[k].size
+	delete(d.entries, k)
 }
 
 // writeFileAtomic writes b to a temporary file in dir and renames it to

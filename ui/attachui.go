@@ -258,19 +258,44 @@ func fileIcon(a realtime.Attachment) fyne.Resource {
 	return theme.FileIcon()
 }
 
-// fileSet is what a row shows of a message's files, made once per message
-// content (rows compare it by pointer).
+// fileSet is what a row shows of a message's files: the timeline's own
+// list. It is a value, made at every bind, and rows compare sets by
+// content (same): kept per message, the sets made while scrolling outlived
+// the garbage around them and held its memory spans.
 type fileSet struct {
 	files []realtime.Attachment
-	thumb []bool // shown as a thumbnail (else a card)
 }
 
-func newFileSet(fs []realtime.Attachment) *fileSet {
-	s := &fileSet{files: fs, thumb: make([]bool, len(fs))}
-	for i, a := range fs {
-		s.thumb[i] = a.Path == "" && files.HasThumbnail(files.File{Type: a.Type, Width: a.Width, Height: a.Height, Size: a.Size})
+func (s fileSet) empty() bool { return len(s.files) == 0 }
+
+// same says s and o show the same files.
+func (s fileSet) same(o fileSet) bool { return sameFiles(s.files, o.files) }
+
+// key is what a row's height depends on: the list (a new list, as after
+// an edit, is measured again).
+func (s fileSet) key() (*realtime.Attachment, int) {
+	if len(s.files) == 0 {
+		return nil, 0
 	}
-	return s
+	return &s.files[0], len(s.files)
+}
+
+// thumb says file i is shown as a thumbnail (else a card).
+func (s fileSet) thumb(i int) bool {
+	a := s.files[i]
+	return a.Path == "" && files.HasThumbnail(files.File{Type: a.Type, Width: a.Width, Height: a.Height, Size: a.Size})
+}
+
+func sameFiles(a, b []realtime.Attachment) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // cardHeight is the height of a file card.
@@ -279,9 +304,9 @@ func cardHeight() float32 {
 }
 
 // box is the size file i takes at the row's width.
-func (s *fileSet) box(i int, width float32) fyne.Size {
+func (s fileSet) box(i int, width float32) fyne.Size {
 	maxW := min(float32(thumbMaxW), width-4*theme.Padding())
-	if !s.thumb[i] {
+	if !s.thumb(i) {
 		return fyne.NewSize(maxW, cardHeight())
 	}
 	a := s.files[i]
@@ -291,7 +316,7 @@ func (s *fileSet) box(i int, width float32) fyne.Size {
 }
 
 // height is the height of all the files at the row's width.
-func (s *fileSet) height(width float32) float32 {
+func (s fileSet) height(width float32) float32 {
 	h := float32(0)
 	for i := range s.files {
 		h += s.box(i, width).Height + theme.Padding()
@@ -302,7 +327,7 @@ func (s *fileSet) height(width float32) float32 {
 // fileView draws a message's files in a row.
 type fileView struct {
 	widget.BaseWidget
-	set   *fileSet
+	set   fileSet
 	items []fyne.CanvasObject
 	chat  *chatView
 }
@@ -313,8 +338,8 @@ func newFileView(c *chatView) *fileView {
 	return v
 }
 
-func (v *fileView) setFiles(s *fileSet) {
-	if s == v.set {
+func (v *fileView) setFiles(s fileSet) {
+	if s.same(v.set) {
 		// Bound again to the same message (back in view, or a list
 		// update): its pictures are shown now, or fetched again if the
 		// store dropped them.
@@ -331,12 +356,8 @@ func (v *fileView) setFiles(s *fileSet) {
 		}
 	}
 	v.set, v.items = s, nil
-	if s == nil {
-		v.Refresh()
-		return
-	}
 	for i, a := range s.files {
-		if s.thumb[i] {
+		if s.thumb(i) {
 			v.items = append(v.items, newThumbView(v.chat, a))
 		} else {
 			v.items = append(v.items, newFileCard(v.chat, a))
@@ -346,7 +367,7 @@ func (v *fileView) setFiles(s *fileSet) {
 }
 
 func (v *fileView) MinSize() fyne.Size {
-	if v.set == nil {
+	if v.set.empty() {
 		return fyne.Size{}
 	}
 	w := v.Size().Width
@@ -372,7 +393,7 @@ func (r *fileViewRenderer) Refresh() {
 
 func (r *fileViewRenderer) Layout(size fyne.Size) {
 	v := r.v
-	if v.set == nil {
+	if v.set.empty() {
 		return
 	}
 	pad := theme.Padding()

@@ -298,7 +298,6 @@ func (c *chatView) switchTo(id string) {
 		c.firstUnread = ""
 		c.cancelReply()
 		c.seeking, c.highlighted = "", ""
-		clear(c.quotes)
 		c.expanded = map[string]bool{}
 		c.loadingOlder = false
 		c.tl.Reset()

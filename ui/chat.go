@@ -91,7 +91,6 @@ type chatView struct {
 	// without them); chipSets what their rows show, by message.
 	reacts   *reactions.Tally
 	chipSets map[string]*chipSet
-	quotes   map[string]quoteMemo // replies' quote lines, by message
 	// reply is the bar above the composer while answering a message;
 	// seeking the original a quote's click looks for in older pages
 	// (written after seekingAfter), highlighted the message jumped to.
@@ -104,7 +103,6 @@ type chatView struct {
 	// show of messages' files; uploads how far each message's upload is.
 	files       *fileLink
 	attachments *attachBar
-	fileSets    map[string]*fileSet
 	uploads     map[string]realtime.UploadProgress
 	pictures    *pictureStore // the thumbnails rows show, bounded
 	// uploadLimit is the server's upload limit once it said it (0: not
@@ -129,8 +127,8 @@ type chatView struct {
 
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool, files *fileLink) *chatView {
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
-		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{}, quotes: map[string]quoteMemo{},
-		files: files, attachments: newAttachBar(), fileSets: map[string]*fileSet{}, uploads: map[string]realtime.UploadProgress{}}
+		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{},
+		files: files, attachments: newAttachBar(), uploads: map[string]realtime.UploadProgress{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.pictures = newPictureStore(func() int64 {
 		cv := host.win.Canvas()
@@ -756,7 +754,7 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		day:        day,
 		quote:      c.quoteText(e),
 		chips:      c.chipSets[e.ID],
-		files:      c.fileSetOf(e),
+		files:      fileSet{e.Files},
 		highlight:  e.ID == c.highlighted,
 	}
 	rc.grouped = day == "" && index > 0 && !rc.divider && !mentionsMe && continues(c.tl.At(index-1), e)
@@ -979,30 +977,4 @@ func (c *chatView) hoverEnd() {
 // a code block (which scrolls only sideways).
 func (c *chatView) scrollList(ev *fyne.ScrollEvent) {
 	c.list.ScrollToOffset(c.list.GetScrollOffset() - ev.Scrolled.DY)
-}
-
-// fileSetOf is what message e's row shows of its files, made once per
-// list of files.
-func (c *chatView) fileSetOf(e timeline.Entry) *fileSet {
-	if len(e.Files) == 0 {
-		return nil
-	}
-	if fs, ok := c.fileSets[e.ID]; ok && sameFiles(fs.files, e.Files) {
-		return fs
-	}
-	fs := newFileSet(e.Files)
-	c.fileSets[e.ID] = fs
-	return fs
-}
-
-func sameFiles(a, b []realtime.Attachment) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

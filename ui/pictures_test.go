@@ -64,7 +64,7 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 	}
 	thumbsOf := func(r *messageRow) []*thumbView {
 		var out []*thumbView
-		if r.parts != nil && r.parts.files != nil && r.parts.files.set != nil {
+		if r.parts != nil && r.parts.files != nil && !r.parts.files.set.empty() {
 			for _, it := range r.parts.files.items {
 				if tv, ok := it.(*thumbView); ok {
 					out = append(out, tv)

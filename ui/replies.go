@@ -29,7 +29,9 @@ const highlightFor = 2 * time.Second
 
 // quoteText is the line a reply shows of the message it answers: "Kevin:
 // how it starts", on one line, as plain text (formatting characters
-// dropped), mentions as names. It is kept per message.
+// dropped), mentions as names. It is made each time the row is bound (a
+// parse of at most QuoteRunes): kept per message, the lines made while
+// scrolling outlived the garbage around them and held its memory spans.
 func (c *chatView) quoteText(e timeline.Entry) string {
 	if e.ReplyTo == "" {
 		return ""
@@ -37,9 +39,6 @@ func (c *chatView) quoteText(e timeline.Entry) string {
 	q := e.Quote
 	if q == nil {
 		return "A message you cannot see"
-	}
-	if got, ok := c.quotes[e.ID]; ok && got.src == q {
-		return got.text
 	}
 	who := q.AuthorName
 	if c.channelsOn() {
@@ -54,17 +53,7 @@ func (c *chatView) quoteText(e timeline.Entry) string {
 	if c.channelsOn() {
 		text = mention.Display(text, c.ch.personName)
 	}
-	line := oneLine(who, 60) + ": " + oneLine(markup.PlainText(markup.Parse(text)), realtime.QuoteRunes)
-	if e.ID != "" {
-		c.quotes[e.ID] = quoteMemo{src: q, text: line}
-	}
-	return line
-}
-
-// quoteMemo is a reply's quote line as made from src.
-type quoteMemo struct {
-	src  *realtime.Quote
-	text string
+	return oneLine(who, 60) + ": " + oneLine(markup.PlainText(markup.Parse(text)), realtime.QuoteRunes)
 }
 
 // quoteLine is a reply's quote: a bar and one line of caption text cut to

@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"directuschat/files"
+	"directuschat/internal/bench"
 	"directuschat/realtime"
 )
 
@@ -37,7 +38,9 @@ import (
 // once the renderers of rows scrolled away expired (after a GC), over the
 // heap with the messages loaded and the newest rows shown (heap-growth:
 // spans in use, with their free room; live-growth: what the last GC found
-// reachable). Run it with
+// reachable), and the process's private anonymous memory then (anon: the
+// heap with what the runtime has not given back yet, stacks, the C side;
+// no textures on this driver). Run it with GOGC=50 and
 // FYNE_CACHE=15s, as the app runs (internal/memtune); BENCH_SCROLL_PROFILE
 // names a folder for heap profiles before and after. No server: the chat is a remembered session whose
 // server does not answer.
@@ -54,6 +57,7 @@ func BenchmarkScrollHistory(b *testing.B) {
 			b.ReportMetric(res.heapGrowth, "heap-growth-MB")
 			b.ReportMetric(res.heapAfter, "heap-inuse-MB")
 			b.ReportMetric(res.liveGrowth, "live-growth-MB")
+			b.ReportMetric(res.anon, "anon-MB")
 		})
 	}
 }
@@ -62,6 +66,7 @@ type scrollResult struct {
 	maxStep, p99Step, busy float64
 	heapGrowth, heapAfter  float64
 	liveGrowth             float64 // of the objects reachable at the last GC
+	anon                   float64 // the process's private anonymous memory at the end
 	steps                  int
 }
 
@@ -184,6 +189,9 @@ func runScroll(b *testing.B, kind string) scrollResult {
 	res.heapAfter = heap()
 	res.heapGrowth = res.heapAfter - before
 	res.liveGrowth = liveHeap() - liveBefore
+	if sm, err := bench.ReadSmaps(os.Getpid()); err == nil {
+		res.anon = float64(sm.Anonymous) / 1024
+	}
 	runtime.KeepAlive(u)
 	return res
 }

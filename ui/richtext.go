@@ -92,15 +92,19 @@ func bodyFor(src string, expanded bool, name names, me string) (*richBody, strin
 // bodyCache keeps the latest bodies made, by text: a row is bound again on
 // every change of the list, and parsing and laying out a text again each
 // time would cost the UI thread for nothing. It holds at most
-// bodyCacheSize entries (the oldest go first), about what a few screens
-// show.
+// bodyCacheSize entries (the oldest go first): more than a window shows,
+// and few, because a body is a few dozen small objects made while the user
+// scrolls, and each kept one holds memory spans that the scrolling's
+// garbage around it would free (256 entries cost 6 MB of heap after
+// scrolling back through 10,000 messages, docs/benchmarks.md). A window
+// showing more rows than this parses the extra ones again at a refresh.
 type bodyCache struct {
 	m    map[bodyKey]bodyEntry
 	keys []bodyKey // ring, in insertion order
 	next int
 }
 
-const bodyCacheSize = 256
+const bodyCacheSize = 64
 
 type bodyKey struct {
 	src, shown string // the text, and the text with mentions as names

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"directuschat/reactions"
+	"directuschat/realtime"
 	"directuschat/timeline"
 )
 
@@ -96,8 +97,17 @@ type rowContent struct {
 	mentionsMe      bool     // the message mentions the user: the author line is highlighted
 	quote           string   // a reply's quote line, or ""
 	chips           *chipSet // its reactions, or nil
-	files           *fileSet // its attachments, or nil
+	files           fileSet  // its attachments (empty: none)
 	highlight       bool     // jumped to: drawn on a highlight for a moment
+}
+
+// equal says a row showing o needs no change to show c: every field alike,
+// the files by content.
+func (c rowContent) equal(o rowContent) bool {
+	return c.author == o.author && c.meta == o.meta && c.text == o.text && c.body == o.body &&
+		c.grouped == o.grouped && c.day == o.day && c.fold == o.fold && c.total == o.total &&
+		c.failed == o.failed && c.divider == o.divider && c.mentionsMe == o.mentionsMe &&
+		c.quote == o.quote && c.chips == o.chips && c.files.same(o.files) && c.highlight == o.highlight
 }
 
 // newRow makes an empty row for widget.List.
@@ -172,7 +182,7 @@ func (r *messageRow) CreateRenderer() fyne.WidgetRenderer {
 // show puts c in the row, touching only what changed.
 func (r *messageRow) show(c rowContent) {
 	p := r.ensureParts()
-	if r.shown == c {
+	if r.shown.equal(c) {
 		return
 	}
 	old := r.shown
@@ -271,13 +281,13 @@ func (r *messageRow) show(c rowContent) {
 		}
 		relayout = true
 	}
-	if c.files != old.files {
-		if c.files != nil && p.files == nil && r.newFiles != nil {
+	if !c.files.same(old.files) {
+		if !c.files.empty() && p.files == nil && r.newFiles != nil {
 			p.files = r.newFiles()
 		}
 		if p.files != nil {
-			p.files.setFiles(c.files) // nil drops the pictures
-			p.files.Hidden = c.files == nil
+			p.files.setFiles(c.files) // none drops the pictures
+			p.files.Hidden = c.files.empty()
 		}
 		relayout = true
 	}
@@ -476,7 +486,7 @@ func (l rowLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 		size.Height -= h
 	}
 	// The attachments above them, under the text.
-	if fv := l.p.files; fv != nil && fv.Visible() && fv.set != nil {
+	if fv := l.p.files; fv != nil && fv.Visible() && !fv.set.empty() {
 		h := fv.set.height(size.Width)
 		fv.Move(fyne.NewPos(0, size.Height-h))
 		fv.Resize(fyne.NewSize(size.Width, h))
@@ -588,7 +598,8 @@ type measure struct {
 	text    string
 	quote   bool
 	chips   *chipSet
-	files   *fileSet
+	files   *realtime.Attachment // the first of the list shown
+	nFiles  int
 	body    uint64 // the rich body's serial (a pointer would keep every body alive)
 	fold    foldState
 	grouped bool
@@ -621,7 +632,8 @@ func newRowHeights() *rowHeights {
 
 // height is the row height for message id showing c at the given width.
 func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
-	m := measure{text: c.text, quote: c.quote != "", chips: c.chips, files: c.files, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	m := measure{text: c.text, quote: c.quote != "", chips: c.chips, fold: c.fold, grouped: c.grouped, day: c.day != "", width: width}
+	m.files, m.nFiles = c.files.key()
 	if c.body != nil {
 		m.body = c.body.serial
 	}
@@ -656,7 +668,7 @@ func (h *rowHeights) height(id string, c rowContent, width float32) float32 {
 		height += h.controls
 	}
 	height = max(height, least)
-	if c.files != nil {
+	if !c.files.empty() {
 		height += c.files.height(width)
 	}
 	if c.chips != nil {

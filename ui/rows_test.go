@@ -2,12 +2,16 @@ package ui
 
 import (
 	"image/color"
+	"reflect"
 	"testing"
+	"unsafe"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+
+	"directuschat/realtime"
 )
 
 // tintTheme is the default theme with its own text colours, to tell a
@@ -56,5 +60,44 @@ func TestThemeSwitchRecoloursShownRows(t *testing.T) {
 	}
 	if got, want := failed.parts.meta.Color, theme.DefaultTheme().Color(theme.ColorNameError, a.Settings().ThemeVariant()); got != want {
 		t.Errorf("a failed message's mark after the switch = %v, want the error colour %v", got, want)
+	}
+}
+
+// A row skips re-binding content equal to what it shows: equal must tell
+// apart contents that differ in any field (a field added to rowContent and
+// forgotten in equal would leave rows showing stale content), and must
+// take two lists of the same files as equal (a message replaced by the
+// server's copy keeps its pictures).
+func TestRowContentEqualSeesEveryField(t *testing.T) {
+	base := rowContent{}
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		other := rowContent{}
+		f := reflect.ValueOf(&other).Elem().Field(i)
+		f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x")
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Int:
+			f.SetInt(1)
+		case reflect.Uint8:
+			f.SetUint(1)
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+		case reflect.Struct: // files
+			other.files = fileSet{[]realtime.Attachment{{ID: "f"}}}
+		default:
+			t.Fatalf("field %s of kind %s: teach this test to change it", v.Type().Field(i).Name, f.Kind())
+		}
+		if other.equal(base) || base.equal(other) {
+			t.Errorf("contents differing in %s are taken as equal", v.Type().Field(i).Name)
+		}
+	}
+	a := rowContent{files: fileSet{[]realtime.Attachment{{ID: "f", Name: "a.png"}}}}
+	b := rowContent{files: fileSet{[]realtime.Attachment{{ID: "f", Name: "a.png"}}}}
+	if !a.equal(b) {
+		t.Error("two lists of the same files are taken as different")
 	}
 }
