@@ -432,6 +432,14 @@ type thumbView struct {
 // network or server failure.
 const thumbRetries = 3
 
+// thumbFetches is how many thumbnails a chat fetches and decodes at once.
+// Each decoding holds a whole picture: scrolling fast through a history of
+// pictures started hundreds at once, for rows already gone, and the heap
+// grew by hundreds of megabytes the runtime keeps long after
+// (docs/benchmarks.md). The rest wait in line, and leave it when their row
+// shows another message.
+const thumbFetches = 4
+
 // transientThumbError says a thumbnail's fetch may work when asked again:
 // the network, a timeout, a token being renewed, or a server (or a proxy
 // before it) that failed or is busy.
@@ -484,13 +492,21 @@ func (t *thumbView) load(size fyne.Size) {
 		scale = cv.Scale()
 	}
 	w, h := int(size.Width*scale+0.5), int(size.Height*scale+0.5)
-	client, id := t.chat.files.client, t.a.ID
+	client, id, slots := t.chat.files.client, t.a.ID, t.chat.thumbSlots
 	go func() {
+		// A slot first: rows scrolled past quickly cancel their fetch
+		// while they wait, and never hold a decoded picture.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
 		b, err := client.Thumbnail(ctx, id, w, h)
 		var img image.Image
-		if err == nil {
+		if err == nil && ctx.Err() == nil {
 			img, err = files.DecodeThumbnail(b)
 		}
+		<-slots
 		if ctx.Err() != nil {
 			return
 		}

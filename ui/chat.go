@@ -105,6 +105,7 @@ type chatView struct {
 	attachments *attachBar
 	uploads     map[string]realtime.UploadProgress
 	pictures    *pictureStore // the thumbnails rows show, bounded
+	thumbSlots  chan struct{} // thumbnails being fetched, at most thumbFetches
 	// uploadLimit is the server's upload limit once it said it (0: not
 	// known: Directus tells it only with TUS on); limitAsked that the
 	// question is out or answered.
@@ -128,7 +129,7 @@ type chatView struct {
 func newChatView(host chatHost, s *realtime.Session, a account, remembered bool, files *fileLink) *chatView {
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
 		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{},
-		files: files, attachments: newAttachBar(), uploads: map[string]realtime.UploadProgress{}}
+		files: files, attachments: newAttachBar(), thumbSlots: make(chan struct{}, thumbFetches), uploads: map[string]realtime.UploadProgress{}}
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.pictures = newPictureStore(func() int64 {
 		cv := host.win.Canvas()

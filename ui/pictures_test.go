@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"image"
@@ -314,5 +315,107 @@ func TestPictureStoreDropsLeastRecentlyShown(t *testing.T) {
 	s.hold(views[0], image.NewRGBA(image.Rect(0, 0, 2*side, 2*side))) // bigger than all: alone
 	if got := shows(); got != "0" || s.heldBytes() != 4*side*side*4 {
 		t.Errorf("pictures shown = %s holding %d bytes, want only 0's, %d", got, s.heldBytes(), 4*side*side*4)
+	}
+}
+
+// Pictures are fetched and decoded a few at a time: with fifteen in view
+// and a server that holds every request, no more than thumbFetches are
+// asked at once, and all are shown once it answers. (Without the line,
+// scrolling fast through a history of pictures decoded hundreds at once,
+// for rows long gone: the heap grew by hundreds of megabytes.)
+func TestThumbnailFetchesWaitInLine(t *testing.T) {
+	u, th := benchChat(t)
+	c := u.chat
+	u.Window().Resize(fyne.NewSize(480, 1800))
+	gate := make(chan struct{})
+	arrived := make(chan struct{}, 1000)
+	var mu sync.Mutex
+	inFlight, most, total := 0, 0, 0
+	var picture bytes.Buffer
+	_ = png.Encode(&picture, image.NewRGBA(image.Rect(0, 0, 64, 48)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		total++
+		most = max(most, inFlight)
+		mu.Unlock()
+		defer func() { // before the server sends the answer
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}()
+		arrived <- struct{}{}
+		select {
+		case <-gate:
+			w.Header().Set("Content-Type", "image/png")
+			_, _ = w.Write(picture.Bytes())
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	opened := false
+	open := func() {
+		if !opened {
+			opened = true
+			close(gate)
+		}
+	}
+	defer open() // before the server closes: it waits for the requests
+	fc, err := files.New(files.Config{BaseURL: srv.URL, Token: func(context.Context) (string, error) { return "tok", nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.files = &fileLink{client: fc}
+	const n = 15
+	start := time.Now().Add(-n * time.Hour)
+	msgs := make([]realtime.Message, n)
+	for i := range msgs {
+		msgs[i] = realtime.Message{ID: fmt.Sprintf("m%02d", i), Text: fmt.Sprint(i), AuthorID: "kevin", AuthorName: "Kevin",
+			Created: start.Add(time.Duration(i) * time.Hour),
+			Files: []realtime.Attachment{{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), Name: "p.png", Type: "image/png",
+				Size: 900, Width: 64, Height: 48}}}
+	}
+	th.run(func() {
+		c.apply([]realtime.Event{realtime.Loaded{Kind: realtime.LoadInitial, Messages: msgs, NoOlder: true}})
+	})
+	thumbs := func() []*thumbView {
+		var out []*thumbView
+		for _, o := range objectsIn(c.list) {
+			if tv, ok := o.(*thumbView); ok && tv.Visible() {
+				out = append(out, tv)
+			}
+		}
+		return out
+	}
+	deadline := time.After(20 * time.Second)
+	for got := 0; got < thumbFetches; {
+		select {
+		case <-arrived:
+			got++
+		case fn := <-th.fns:
+			th.run(fn)
+		case <-deadline:
+			t.Fatalf("%d thumbnails asked, want %d", got, thumbFetches)
+		}
+	}
+	if shown := len(thumbs()); shown < n {
+		t.Fatalf("%d pictures in view, want %d", shown, n)
+	}
+	open()
+	th.until(t, 20*time.Second, "every picture shown", func() bool {
+		for _, tv := range thumbs() {
+			if tv.img == nil || tv.img.Image == nil {
+				return false
+			}
+		}
+		return true
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	if most > thumbFetches {
+		t.Errorf("%d thumbnails asked at once, want at most %d", most, thumbFetches)
+	}
+	if total != n {
+		t.Errorf("%d thumbnails asked for %d pictures", total, n)
 	}
 }

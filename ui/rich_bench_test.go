@@ -42,7 +42,8 @@ import (
 // heap with what the runtime has not given back yet, stacks, the C side;
 // no textures on this driver). Run it with GOGC=50 and
 // FYNE_CACHE=15s, as the app runs (internal/memtune); BENCH_SCROLL_PROFILE
-// names a folder for heap profiles before and after. No server: the chat is a remembered session whose
+// names a folder for heap profiles before, right after scrolling, and
+// after. No server: the chat is a remembered session whose
 // server does not answer.
 func BenchmarkScrollHistory(b *testing.B) {
 	for _, kind := range []string{"plain", "rich", "full"} {
@@ -172,6 +173,10 @@ func runScroll(b *testing.B, kind string) scrollResult {
 		for len(th.fns) > 0 { // what the step dispatched (a scroll to follow)
 			th.run(<-th.fns)
 		}
+	}
+	if dir := os.Getenv("BENCH_SCROLL_PROFILE"); dir != "" {
+		runtime.GC()
+		writeHeapProfile(b, filepath.Join(dir, fmt.Sprintf("scroll-%s-scrolled.pprof", kind)))
 	}
 	var res scrollResult
 	var busy time.Duration

@@ -380,18 +380,8 @@ func runApp(ctx context.Context, o options, hist *bench.Env) (*AppResult, error)
 	}
 	defer p.stop()
 	user := hist.Users[0]
-	_ = bench.Xdotool("windowfocus", "--sync", bench.XdotoolID(p.win))
-	time.Sleep(500 * time.Millisecond) // let the form take the focus
-	// The focus is in the first empty field, Email; then Password; then
-	// the Remember me check (Space ticks it); Shift+Tab back; Return.
-	steps := [][]string{
-		{"type", "--delay", "10", user.Email}, {"key", "Tab"}, {"type", "--delay", "10", user.Password},
-		{"key", "Tab"}, {"key", "space"}, {"key", "shift+Tab"},
-	}
-	for _, s := range steps {
-		if err := bench.Xdotool(s...); err != nil {
-			return res, err
-		}
+	if err := fillSignIn(p, user.Email, user.Password, true); err != nil {
+		return res, err
 	}
 	px.Reset()
 	pressed := time.Now()
@@ -484,6 +474,25 @@ func runApp(ctx context.Context, o options, hist *bench.Env) (*AppResult, error)
 		p.stop()
 	}
 	return res, nil
+}
+
+// fillSignIn types the email and password into the login form, ticking
+// Remember me if asked, and leaves the focus in a field (Return signs in).
+func fillSignIn(p *appProc, email, password string, remember bool) error {
+	_ = bench.Xdotool("windowfocus", "--sync", bench.XdotoolID(p.win))
+	time.Sleep(500 * time.Millisecond) // let the form take the focus
+	// The focus is in the first empty field, Email; then Password; then
+	// the Remember me check (Space ticks it); Shift+Tab back.
+	steps := [][]string{{"type", "--delay", "10", email}, {"key", "Tab"}, {"type", "--delay", "10", password}}
+	if remember {
+		steps = append(steps, []string{"key", "Tab"}, []string{"key", "space"}, []string{"key", "shift+Tab"})
+	}
+	for _, s := range steps {
+		if err := bench.Xdotool(s...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scrollBack turns the mouse wheel up over the message list until the app

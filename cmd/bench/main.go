@@ -60,7 +60,7 @@ const benchstatPkg = "golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9
 var allScenarios = []string{"micro", "latency", "burst", "history", "app", "team"}
 
 // extraScenarios run only when asked for with -only.
-var extraScenarios = []string{"diagnose", "appteam"}
+var extraScenarios = []string{"diagnose", "appteam", "apprich"}
 
 type options struct {
 	only     map[string]bool
@@ -120,7 +120,7 @@ func run() int {
 			return 1
 		}
 	}
-	if *render == "" && (o.only["app"] || o.only["diagnose"] || o.only["appteam"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
+	if *render == "" && (o.only["app"] || o.only["diagnose"] || o.only["appteam"] || o.only["apprich"]) && os.Getenv("DISPLAY") == "" && os.Getenv("BENCH_WRAPPED") == "" {
 		return wrap()
 	}
 	if o.dir == "" {
@@ -223,6 +223,7 @@ type Report struct {
 	Model     *bench.History   `json:"history_model,omitempty"`
 	UI        *bench.History   `json:"history_ui,omitempty"`
 	App       *AppResult       `json:"app,omitempty"`
+	AppRich   *AppRich         `json:"app_rich,omitempty"`
 	Team      *bench.TeamChat  `json:"team,omitempty"`
 	AppTeam   *AppTeam         `json:"app_team,omitempty"`
 	TeamData  *bench.Populated `json:"team_populated,omitempty"`
@@ -379,6 +380,14 @@ func measure(ctx context.Context, o options) (*Report, error) {
 			rep.fail("appteam", err)
 		}
 		rep.AppTeam = res
+	}
+	if o.only["apprich"] {
+		rep.load("rich history in the app under Xvfb")
+		res, err := runAppRich(ctx, o)
+		if err != nil {
+			rep.fail("apprich", err)
+		}
+		rep.AppRich = res
 	}
 	if o.only["diagnose"] {
 		rep.load("diagnose (profiled app)")

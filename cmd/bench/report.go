@@ -170,6 +170,21 @@ func metrics(r *Report) []metric {
 		idle("app.idle", "idle CPU signed in, messages loaded, window focused", a.Idle)
 		idle("app.idle.unfocused", "… another window focused", a.IdleUnfocused)
 	}
+	if a := r.AppRich; a != nil && a.Plain.Mem.Rss > 0 && a.Rich.Mem.Rss > 0 {
+		g := "4b. Rich history in the real app under Xvfb (formatted, a reply in 7, reactions on 1 in 5, a picture in 20)"
+		run := func(r AppRichRun) string {
+			return fmt.Sprintf("%d messages paged back in %.0f s (%d wheel clicks); Go heap live %.0f MB", r.Loaded, r.ScrollS, r.Wheel, r.GoHeap.LiveMB)
+		}
+		add(metric{key: "apprich.plain", group: g, name: "private anonymous memory, plain history paged back, quiet", value: kbToMB(a.Plain.Mem.Anonymous), unit: "MB", note: run(a.Plain)})
+		add(metric{key: "apprich.rich", group: g, name: "… rich history", value: kbToMB(a.Rich.Mem.Anonymous), unit: "MB", note: run(a.Rich)})
+		d := kbToMB(a.Rich.Mem.Anonymous) - kbToMB(a.Plain.Mem.Anonymous)
+		add(metric{key: "apprich.diff", group: g, name: "… the difference", value: d, unit: "MB", target: "≤ 20 MB", ok: yes(d <= 20)})
+		if a.Plain.MemIdle.Rss > 0 && a.Rich.MemIdle.Rss > 0 {
+			di := kbToMB(a.Rich.MemIdle.Anonymous) - kbToMB(a.Plain.MemIdle.Anonymous)
+			add(metric{key: "apprich.idle.diff", group: g, name: "… the difference after two idle minutes", value: di, unit: "MB", target: "≤ 20 MB", ok: yes(di <= 20),
+				note: fmt.Sprintf("plain %.1f MB, rich %.1f MB", kbToMB(a.Plain.MemIdle.Anonymous), kbToMB(a.Rich.MemIdle.Anonymous))})
+		}
+	}
 	if t := r.Team; t != nil {
 		team(t, add)
 	}

@@ -29,7 +29,7 @@ func Login(ctx context.Context, base, email, password string) (string, error) {
 
 // CreateMany creates messages with one bulk request (POST /items/messages
 // with an array), asking only for their ids back.
-func CreateMany(ctx context.Context, base, token string, items []map[string]string) error {
+func CreateMany[T any](ctx context.Context, base, token string, items []map[string]T) error {
 	return do(ctx, http.MethodPost, base+"/items/messages?fields=id", token, items, nil)
 }
 

@@ -233,8 +233,8 @@ func populate(ctx context.Context, env *Env, n int, dir string, log io.Writer) (
 	if err != nil {
 		return pop, err
 	}
-	item := func(i int) map[string]string {
-		return map[string]string{
+	item := func(i int) map[string]any {
+		return map[string]any{
 			"text":         HistoryText(i),
 			"date_created": FormatTime(HistoryTime(i)),
 			"user_created": authors[i%len(authors)],
@@ -266,7 +266,7 @@ func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // (they pass administrators, but running them for every message made the
 // fill four times slower); setup activates them again if a fill is cut
 // short.
-func insertMessages(ctx context.Context, env *Env, from, n int, item func(i int) map[string]string, log io.Writer) (inserted int, err error) {
+func insertMessages(ctx context.Context, env *Env, from, n int, item func(i int) map[string]any, log io.Writer) (inserted int, err error) {
 	admin, err := Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
 	if err != nil {
 		return 0, err
@@ -311,7 +311,7 @@ func insertMessages(ctx context.Context, env *Env, from, n int, item func(i int)
 	fmt.Fprintf(log, "bench: inserting %d messages into %s in chunks of %d (once; the data directory is kept)\n", n-from, env.URL, historyChunk)
 	for i := from; i < n; {
 		size := min(historyChunk, n-i)
-		items := make([]map[string]string, size)
+		items := make([]map[string]any, size)
 		for j := range items {
 			items[j] = item(i + j)
 		}

@@ -297,8 +297,8 @@ func fillTeam(ctx context.Context, env *Env, l TeamLayout, log io.Writer) (*Team
 		return nil, fmt.Errorf("the team chat's data directory holds %d messages, more than %d: delete it to fill it again", have, len(order))
 	}
 	if have < len(order) { // chunks are created whole and in order: go on after them
-		item := func(i int) map[string]string {
-			return map[string]string{
+		item := func(i int) map[string]any {
+			return map[string]any{
 				"text":         HistoryText(i),
 				"date_created": FormatTime(HistoryTime(i)),
 				"user_created": demo[i%len(demo)],
