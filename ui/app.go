@@ -223,6 +223,7 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 // else arrives meanwhile (and while a batch is being applied, later events
 // pile up in the session's queue and arrive together).
 func (u *App) pump(s *realtime.Session, c *chatView) {
+	defer close(c.pumped)
 	var last time.Time // when the last batch was handed to the UI thread
 	for batch := range s.Events() {
 		if wait := u.frame - time.Since(last); wait > 0 {

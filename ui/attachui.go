@@ -144,22 +144,22 @@ func (c *chatView) canAttach() bool {
 // attach adds local files to the next message.
 func (c *chatView) attach(paths []string) {
 	if !c.canAttach() {
-		c.status.SetText("This server does not take attachments (see the README: Directus 12 without a license, or setup not run).")
+		c.notice("This server does not take attachments (see the README: Directus 12 without a license, or setup not run).")
 		return
 	}
 	for _, p := range paths {
 		if len(c.attachments.files) >= maxAttachments {
-			c.status.SetText(fmt.Sprintf("At most %d files go with one message.", maxAttachments))
+			c.notice(fmt.Sprintf("At most %d files go with one message.", maxAttachments))
 			break
 		}
 		a, err := attachmentOf(p)
 		if err != nil {
-			c.status.SetText("Not attached: " + err.Error())
+			c.notice("Not attached: " + err.Error())
 			continue
 		}
 		if c.uploadLimit > 0 && a.Size > c.uploadLimit {
 			tooBig := &files.TooBigError{Name: oneLine(a.Name, 80), Size: a.Size, Limit: c.uploadLimit, Exact: true}
-			c.status.SetText("Not attached: " + tooBig.Error() + ".")
+			c.notice("Not attached: " + tooBig.Error() + ".")
 			continue
 		}
 		c.attachments.files = append(c.attachments.files, a)
@@ -613,13 +613,13 @@ func newFileCard(c *chatView, a realtime.Attachment) fyne.CanvasObject {
 			bar.Hide()
 			btn.Enable()
 			if err != nil {
-				c.status.SetText("Download failed: " + err.Error())
+				c.notice("Download failed: " + err.Error())
 				return
 			}
 			saved = path
 			btn.SetText("Open")
 			btn.SetIcon(theme.FileIcon())
-			c.status.SetText("Saved " + filepath.Base(path) + " to " + filepath.Dir(path))
+			c.notice("Saved " + filepath.Base(path) + " to " + filepath.Dir(path))
 		})
 	})
 	btn.Importance = widget.LowImportance
@@ -669,7 +669,7 @@ func (c *chatView) openFile(path string) {
 	for _, r := range riskyExt {
 		if ext == r {
 			target = filepath.Dir(path)
-			c.status.SetText("A program file is not opened from the chat: showing its folder.")
+			c.notice("A program file is not opened from the chat: showing its folder.")
 		}
 	}
 	if c.host.openURL == nil {
@@ -681,7 +681,7 @@ func (c *chatView) openFile(path string) {
 		err = c.host.openURL(pu)
 	}
 	if err != nil {
-		c.status.SetText("Could not open it: " + err.Error())
+		c.notice("Could not open it: " + err.Error())
 	}
 }
 
@@ -702,10 +702,10 @@ func (c *chatView) viewImage(a realtime.Attachment) {
 		c.download(a, func(int64, int64) {}, func(path string, err error) {
 			save.Enable()
 			if err != nil {
-				c.status.SetText("Not saved: " + err.Error())
+				c.notice("Not saved: " + err.Error())
 				return
 			}
-			c.status.SetText("Saved " + filepath.Base(path) + " to " + filepath.Dir(path))
+			c.notice("Saved " + filepath.Base(path) + " to " + filepath.Dir(path))
 			d.Hide()
 		})
 	}
@@ -724,7 +724,7 @@ func (c *chatView) viewImage(a realtime.Attachment) {
 		c.host.dispatch(func() {
 			if err != nil {
 				if ctx.Err() == nil {
-					c.status.SetText("Could not show the image: " + err.Error())
+					c.notice("Could not show the image: " + err.Error())
 				}
 				return
 			}

@@ -537,7 +537,7 @@ func (c *chatView) channelsLayout() fyne.CanvasObject {
 // actionDone shows how a change to the conversations went.
 func (c *chatView) actionDone(ev realtime.ActionDone) {
 	if ev.Err != nil {
-		c.status.SetText(fmt.Sprintf("Could not %s: %s", ev.Action, realtime.Describe(ev.Err)))
+		c.notice(fmt.Sprintf("Could not %s: %s", ev.Action, realtime.Describe(ev.Err)))
 		return
 	}
 	switch ev.Action {
@@ -577,7 +577,7 @@ func (c *chatView) showBrowse() {
 	list.OnSelected = func(i widget.ListItemID) {
 		d.Hide()
 		_ = c.session.Join(chans[i].ID)
-		c.status.SetText("Joining #" + oneLine(chans[i].Name, 60) + "…")
+		c.notice("Joining #" + oneLine(chans[i].Name, 60) + "…")
 	}
 	d = dialog.NewCustom("Browse channels: click one to join", "Close", list, c.host.win)
 	d.Resize(fyne.NewSize(420, 360))
@@ -643,7 +643,7 @@ func (c *chatView) showNewChannel() {
 			}
 		}
 		_ = c.session.CreateChannel(strings.TrimSpace(name.Text), strings.TrimSpace(topic.Text), kind, ids)
-		c.status.SetText("Creating #" + oneLine(name.Text, 60) + "…")
+		c.notice("Creating #" + oneLine(name.Text, 60) + "…")
 	}, c.host.win)
 	d.Resize(fyne.NewSize(460, 460))
 	c.host.dialogs.show(d)

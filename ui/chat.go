@@ -61,6 +61,7 @@ type chatView struct {
 	host       chatHost
 	detached   bool // the window shows the login form again
 	session    *realtime.Session
+	pumped     chan struct{} // closed once the session's last events were applied
 	account    account
 	remembered bool
 	cacheSave  *time.Timer // a pending write of the history cache
@@ -87,6 +88,12 @@ type chatView struct {
 	hoverStatus string
 	hoverShown  string // what the hover put there
 	hovering    bool
+	// notices counts the passing notices shown (the last one's timer
+	// clears it), noticeShown is the one shown now ("": none), noticeFor
+	// how long one stays (noticeFor; tests shorten it).
+	notices     int
+	noticeShown string
+	noticeFor   time.Duration
 	// reacts are the reactions to the loaded messages (nil on servers
 	// without them); chipSets what their rows show, by message.
 	reacts   *reactions.Tally
@@ -130,6 +137,7 @@ func newChatView(host chatHost, s *realtime.Session, a account, remembered bool,
 	c := &chatView{host: host, session: s, account: a, remembered: remembered, tl: &timeline.Timeline{}, expanded: map[string]bool{}, waiting: map[string]bool{},
 		reacts: reactions.New(s.User().ID), chipSets: map[string]*chipSet{},
 		files: files, attachments: newAttachBar(), thumbSlots: make(chan struct{}, thumbFetches), uploads: map[string]realtime.UploadProgress{}}
+	c.noticeFor, c.pumped = noticeFor, make(chan struct{})
 	c.reply = newReplyBar(func() { c.cancelReply() })
 	c.pictures = newPictureStore(func() int64 {
 		cv := host.win.Canvas()
@@ -219,7 +227,7 @@ func (c *chatView) send(text string) {
 	}
 	if c.channelsOn() {
 		if c.ch.open == "" {
-			c.status.SetText("Pick a conversation first.")
+			c.notice("Pick a conversation first.")
 			return
 		}
 		atts := c.attachments.files
@@ -290,7 +298,7 @@ func (c *chatView) apply(batch []realtime.Event) {
 			c.sendWaits(ev)
 			if ev.State == realtime.SendFailed {
 				if i := c.tl.Index(ev.ID); i >= 0 && c.tl.At(i).Status == timeline.Sent {
-					c.status.SetText("Not changed: " + realtime.Describe(ev.Err))
+					c.notice("Not changed: " + realtime.Describe(ev.Err))
 				}
 			}
 		case realtime.UploadProgress:
@@ -527,30 +535,75 @@ func (c *chatView) setState(s realtime.StateChanged) {
 	c.reconnect.Hide()
 	switch s.State {
 	case realtime.StateOnline:
-		c.status.SetText("● Online")
 		c.askUploadLimit()
-	case realtime.StateConnecting:
-		c.status.SetText("◌ Connecting…")
 	case realtime.StateOffline:
 		c.reconnect.Show()
-		c.showRetry()
 		c.startCountdown()
-	case realtime.StateSignedOut:
-		c.status.SetText("Signed out")
 	}
+	c.status.SetText(c.stateLine())
 }
 
+// stateLine is what the status line says of the connection.
+func (c *chatView) stateLine() string {
+	switch c.state.State {
+	case realtime.StateOnline:
+		return "● Online"
+	case realtime.StateConnecting:
+		return "◌ Connecting…"
+	case realtime.StateOffline:
+		secs := int(time.Until(c.state.RetryAt).Round(time.Second) / time.Second)
+		reason := ""
+		if c.state.Err != nil {
+			reason = realtime.Describe(c.state.Err) + " "
+		}
+		if secs > 0 {
+			return fmt.Sprintf("○ Offline. %sRetrying in %d s.", reason, secs)
+		}
+		return fmt.Sprintf("○ Offline. %sRetrying…", reason)
+	case realtime.StateSignedOut:
+		return "Signed out"
+	}
+	return ""
+}
+
+// showRetry counts the seconds to the next try down in the status line,
+// leaving a passing notice there until its time is up.
 func (c *chatView) showRetry() {
-	secs := int(time.Until(c.state.RetryAt).Round(time.Second) / time.Second)
-	reason := ""
-	if c.state.Err != nil {
-		reason = realtime.Describe(c.state.Err) + " "
+	if c.noticeShown != "" && c.status.Text == c.noticeShown {
+		return
 	}
-	if secs > 0 {
-		c.status.SetText(fmt.Sprintf("○ Offline. %sRetrying in %d s.", reason, secs))
-	} else {
-		c.status.SetText(fmt.Sprintf("○ Offline. %sRetrying…", reason))
-	}
+	c.status.SetText(c.stateLine())
+}
+
+// noticeFor is how long a passing notice stays in the status line.
+const noticeFor = 8 * time.Second
+
+// notice shows a passing notice in the status line (a copy made, a file
+// refused or saved, a link that cannot open). After c.noticeFor the
+// connection state is shown again, unless something else was said there
+// meanwhile, or sends are waiting (their notice stays until settled).
+func (c *chatView) notice(text string) {
+	c.status.SetText(text)
+	c.notices++
+	c.noticeShown = text
+	serial := c.notices
+	time.AfterFunc(c.noticeFor, func() {
+		c.host.dispatch(func() {
+			if c.notices != serial || c.detached {
+				return
+			}
+			c.noticeShown = ""
+			if len(c.waiting) > 0 {
+				return
+			}
+			switch {
+			case c.hovering && c.hoverStatus == text:
+				c.hoverStatus = c.stateLine() // shown when the pointer leaves
+			case !c.hovering && c.status.Text == text:
+				c.status.SetText(c.stateLine())
+			}
+		})
+	})
 }
 
 // startCountdown updates "retrying in N s" once a second while offline.
@@ -822,7 +875,7 @@ func (c *chatView) copyText(id string) {
 	if i := c.tl.Index(id); i >= 0 {
 		text := c.typedText(c.tl.At(i))
 		c.host.clipboard.SetContent(text)
-		c.status.SetText(fmt.Sprintf("Copied %s characters.", thousands(utf8.RuneCountInString(text))))
+		c.notice(fmt.Sprintf("Copied %s characters.", thousands(utf8.RuneCountInString(text))))
 	}
 }
 
@@ -840,14 +893,14 @@ func (c *chatView) typedText(e timeline.Entry) string {
 func (c *chatView) copyMessage(id string) {
 	if i := c.tl.Index(id); i >= 0 {
 		c.host.clipboard.SetContent(c.typedText(c.tl.At(i)))
-		c.status.SetText("Copied the message.")
+		c.notice("Copied the message.")
 	}
 }
 
 // copyCode puts a code block's text on the clipboard (its Copy button).
 func (c *chatView) copyCode(code string) {
 	c.host.clipboard.SetContent(code)
-	c.status.SetText("Copied the code.")
+	c.notice("Copied the code.")
 }
 
 // rowMenu is the menu of message id's row: when it was sent (and edited),
@@ -870,7 +923,7 @@ func (c *chatView) rowMenu(id string, link *rlink) []*fyne.MenuItem {
 			fyne.NewMenuItem("Open link", func() { c.openLink(l) }),
 			fyne.NewMenuItem("Copy link address", func() {
 				c.host.clipboard.SetContent(l.target)
-				c.status.SetText("Copied the link's address.")
+				c.notice("Copied the link's address.")
 			}))
 	}
 	if c.canReply(e) {
@@ -909,7 +962,7 @@ func openableURL(target string) (*url.URL, bool) {
 func (c *chatView) openLink(l rlink) {
 	u, ok := openableURL(l.target)
 	if !ok {
-		c.status.SetText("This link cannot be opened.")
+		c.notice("This link cannot be opened.")
 		return
 	}
 	if !l.deceptive {
@@ -936,7 +989,7 @@ func (c *chatView) open(u *url.URL) {
 		return
 	}
 	if err := c.host.openURL(u); err != nil {
-		c.status.SetText("Could not open the link: " + err.Error())
+		c.notice("Could not open the link: " + err.Error())
 	}
 }
 

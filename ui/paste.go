@@ -45,7 +45,7 @@ func (c *chatView) pasteShortcut(p *fyne.ShortcutPaste) bool {
 		return true
 	}
 	if !c.canAttach() {
-		c.setStatus("Not pasted: this server does not take attachments.")
+		c.notice("Not pasted: this server does not take attachments.")
 		return true
 	}
 	dir := c.host.pastedDir
@@ -65,9 +65,9 @@ func (c *chatView) pasteShortcut(p *fyne.ShortcutPaste) bool {
 			case errors.Is(err, clipimage.ErrNoImage):
 				// Nothing to paste: as in any entry.
 			case errors.Is(err, clipimage.ErrUnsupported):
-				c.setStatus("Pictures cannot be pasted here: attach them with the paperclip, or drop them on the window.")
+				c.notice("Pictures cannot be pasted here: attach them with the paperclip, or drop them on the window.")
 			case err != nil:
-				c.setStatus("Not pasted: " + err.Error())
+				c.notice("Not pasted: " + err.Error())
 			default:
 				c.attach([]string{path})
 			}

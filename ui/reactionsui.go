@@ -351,7 +351,7 @@ func (c *chatView) applyReactions(batch []realtime.Event) {
 			if !f.Add {
 				verb = "remove"
 			}
-			c.status.SetText("Could not " + verb + " the reaction " + f.Reaction.Emoji + ": " + realtime.Describe(f.Err))
+			c.notice("Could not " + verb + " the reaction " + f.Reaction.Emoji + ": " + realtime.Describe(f.Err))
 		}
 	}
 	c.reactionsChanged(changed)

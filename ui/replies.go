@@ -244,7 +244,7 @@ func (c *chatView) jumpTo(id string, after time.Time) {
 	oldest, tied, ok := c.tl.OldestTied()
 	if !ok || !c.tl.HasOlder() || (!after.IsZero() && oldest.Created.Before(after)) {
 		c.seeking = ""
-		c.status.SetText("The original message is no longer there.")
+		c.notice("The original message is no longer there.")
 		return
 	}
 	c.seeking, c.seekingAfter = id, after
