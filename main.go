@@ -35,6 +35,7 @@ import (
 	"directuschat/internal/instance"
 	_ "directuschat/internal/localeenv" // its init gives Fyne a locale it can parse before Fyne reads it
 	"directuschat/internal/logtee"
+	"directuschat/internal/memtrim"
 	"directuschat/internal/memtune" // its init sets Fyne's cache lifetime before Fyne reads it
 	"directuschat/notify/fynenotify"
 	"directuschat/provision"
@@ -122,7 +123,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *server == "" {
 		*server = os.Getenv("DIRECTUS_URL")
 	}
-	cfg := ui.Config{Server: *server, Logger: logger, Keyring: remember.New()}
+	trim := memtrim.NewTrimmer(memtrim.TrimAfter, nil)
+	defer trim.Stop()
+	cfg := ui.Config{Server: *server, Logger: logger, Keyring: remember.New(), Busy: trim.Touch}
 	if localServerRunning() {
 		cfg.LocalServer = localServer
 	}

@@ -51,6 +51,10 @@ type Config struct {
 	// PastedDir keeps pictures pasted from the clipboard until they are
 	// sent (a month at most); "" turns pasting pictures off.
 	PastedDir string
+	// Busy is told of work on the UI thread that makes garbage by the
+	// megabyte (rows bound while scrolling, pages applied); main gives the
+	// heap's free memory back to the OS once it stops (memtrim). Nil: no one.
+	Busy func()
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -199,6 +203,10 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		notifyMessages: u.notifyMessages,
 		openURL:        u.fyne.OpenURL,
 		pastedDir:      u.cfg.PastedDir,
+		busy:           u.cfg.Busy,
+	}
+	if host.busy == nil {
+		host.busy = func() {}
 	}
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache

@@ -54,6 +54,8 @@ type chatHost struct {
 	// pastedDir keeps pictures pasted from the clipboard until they are
 	// sent ("": pasting pictures is off).
 	pastedDir string
+	// busy says garbage-making work happened (Config.Busy; never nil).
+	busy func()
 }
 
 // chatView is the chat screen: history, composer and status line.
@@ -816,6 +818,7 @@ func (c *chatView) bindRow(item bindingItem, obj fyne.CanvasObject) {
 		rc.total = utf8.RuneCountInString(e.Text)
 	}
 	r.show(rc)
+	c.host.busy()
 	r.id = e.ID
 	id := e.ID
 	r.onToggle = func() { c.toggleFold(id) }

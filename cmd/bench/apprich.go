@@ -43,14 +43,16 @@ func runAppRich(ctx context.Context, o options) (*AppRich, error) {
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("go build: %v: %s", err, out)
 	}
-	plain, _, err := bench.StartHistory(ctx, o.history, os.Stderr)
-	if err != nil {
-		return nil, fmt.Errorf("the plain history: %w", err)
-	}
-	res.Plain, err = pageBackIn(ctx, o, bin, plain, "plain")
-	_ = plain.Close()
-	if err != nil {
-		return res, fmt.Errorf("plain: %w", err)
+	if os.Getenv(bench.EnvRichOnly) == "" {
+		plain, _, err := bench.StartHistory(ctx, o.history, os.Stderr)
+		if err != nil {
+			return nil, fmt.Errorf("the plain history: %w", err)
+		}
+		res.Plain, err = pageBackIn(ctx, o, bin, plain, "plain")
+		_ = plain.Close()
+		if err != nil {
+			return res, fmt.Errorf("plain: %w", err)
+		}
 	}
 	rich, _, err := bench.StartRichHistory(ctx, o.pageBack+1000, os.Stderr)
 	if err != nil {

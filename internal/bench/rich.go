@@ -28,6 +28,9 @@ const (
 	richReplyEvery    = 7
 	richReactionEvery = 5
 	richPictureEvery  = 20
+	// richChunk messages per bulk request: rich texts are longer, and
+	// Directus takes at most 1 MB.
+	richChunk = 1000
 )
 
 // RichMessageID is the id of rich history message i (fixed, so a reply can
@@ -78,7 +81,7 @@ func StartRichHistory(ctx context.Context, n int, log io.Writer) (*Env, Populate
 // messages (attached to them), then each user's reactions as that user.
 // A fill cut short is not resumed: delete the data directory.
 func populateRich(ctx context.Context, env *Env, n int, dir string, log io.Writer) (Populated, error) {
-	pop := Populated{Chunk: historyChunk, DataDir: dir}
+	pop := Populated{Chunk: richChunk, DataDir: dir}
 	if log == nil {
 		log = io.Discard
 	}
@@ -146,7 +149,7 @@ func populateRich(ctx context.Context, env *Env, n int, dir string, log io.Write
 		}
 		return m
 	}
-	if pop.Inserted, err = insertMessages(ctx, env, 0, n, item, log); err != nil {
+	if pop.Inserted, err = insertMessages(ctx, env, 0, n, richChunk, item, log); err != nil {
 		return pop, err
 	}
 

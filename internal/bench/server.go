@@ -38,6 +38,7 @@ const (
 	EnvMessages   = "BENCH_MESSAGES"    // messages in the latency run [500]
 	EnvRate       = "BENCH_RATE"        // messages per second in the latency run [20]
 	EnvPageBack   = "BENCH_PAGE_BACK"   // messages to page back through [10000]
+	EnvRichOnly   = "BENCH_RICH_ONLY"   // set: -only apprich measures the rich history only
 	// The team chat (scenario 5).
 	EnvTeamPageBack = "BENCH_TEAM_PAGE_BACK" // messages to page back through in each conversation visited [5000]
 	EnvTeamVisits   = "BENCH_TEAM_VISITS"    // conversations to visit [20]
@@ -242,7 +243,7 @@ func populate(ctx context.Context, env *Env, n int, dir string, log io.Writer) (
 		}
 	}
 	start := time.Now()
-	if pop.Inserted, err = insertMessages(ctx, env, have, n, item, log); err != nil {
+	if pop.Inserted, err = insertMessages(ctx, env, have, n, historyChunk, item, log); err != nil {
 		return pop, err
 	}
 	pop.Took = time.Since(start)
@@ -257,7 +258,7 @@ func populate(ctx context.Context, env *Env, n int, dir string, log io.Writer) (
 func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // insertMessages creates messages from..n-1 (item(i) is message i) in bulk
-// requests of historyChunk, as the administrator. Directus stamps
+// requests of chunk, as the administrator. Directus stamps
 // date_created and user_created itself (specials "date-created",
 // "user-created"), which would crowd 100,000 messages into the minutes of
 // inserting them, all by whoever inserts. A chat's history is spread out
@@ -266,7 +267,7 @@ func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05
 // (they pass administrators, but running them for every message made the
 // fill four times slower); setup activates them again if a fill is cut
 // short.
-func insertMessages(ctx context.Context, env *Env, from, n int, item func(i int) map[string]any, log io.Writer) (inserted int, err error) {
+func insertMessages(ctx context.Context, env *Env, from, n, chunk int, item func(i int) map[string]any, log io.Writer) (inserted int, err error) {
 	admin, err := Login(ctx, env.URL, env.AdminEmail, env.AdminPassword)
 	if err != nil {
 		return 0, err
@@ -308,9 +309,9 @@ func insertMessages(ctx context.Context, env *Env, from, n int, item func(i int)
 			}
 		}()
 	}
-	fmt.Fprintf(log, "bench: inserting %d messages into %s in chunks of %d (once; the data directory is kept)\n", n-from, env.URL, historyChunk)
+	fmt.Fprintf(log, "bench: inserting %d messages into %s in chunks of %d (once; the data directory is kept)\n", n-from, env.URL, chunk)
 	for i := from; i < n; {
-		size := min(historyChunk, n-i)
+		size := min(chunk, n-i)
 		items := make([]map[string]any, size)
 		for j := range items {
 			items[j] = item(i + j)

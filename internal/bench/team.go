@@ -305,7 +305,7 @@ func fillTeam(ctx context.Context, env *Env, l TeamLayout, log io.Writer) (*Team
 				"channel":      t.Channels[order[i]].ID,
 			}
 		}
-		if _, err := insertMessages(ctx, env, have, len(order), item, log); err != nil {
+		if _, err := insertMessages(ctx, env, have, len(order), historyChunk, item, log); err != nil {
 			return nil, err
 		}
 	}
