@@ -342,7 +342,9 @@ func (v *fileView) setFiles(s fileSet) {
 	if s.same(v.set) {
 		// Bound again to the same message (back in view, or a list
 		// update): its pictures are shown now, or fetched again if the
-		// store dropped them.
+		// store dropped them. The list may be a new copy of the same
+		// files (the server's copy of a message): keep that one.
+		v.set = s
 		for _, it := range v.items {
 			if t, ok := it.(*thumbView); ok {
 				t.revive()
