@@ -123,9 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *server == "" {
 		*server = os.Getenv("DIRECTUS_URL")
 	}
-	trim := memtrim.NewTrimmer(memtrim.TrimAfter, nil)
-	defer trim.Stop()
-	cfg := ui.Config{Server: *server, Logger: logger, Keyring: remember.New(), Busy: trim.Touch}
+	cfg := ui.Config{Server: *server, Logger: logger, Keyring: remember.New(), TrimAfter: memtrim.TrimAfter}
 	if localServerRunning() {
 		cfg.LocalServer = localServer
 	}

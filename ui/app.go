@@ -4,12 +4,14 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
 
 	"directuschat/assets"
+	"directuschat/internal/memtrim"
 	"directuschat/notify"
 	"directuschat/realtime"
 	"directuschat/remember"
@@ -51,10 +53,10 @@ type Config struct {
 	// PastedDir keeps pictures pasted from the clipboard until they are
 	// sent (a month at most); "" turns pasting pictures off.
 	PastedDir string
-	// Busy is told of work on the UI thread that makes garbage by the
-	// megabyte (rows bound while scrolling, pages applied); main gives the
-	// heap's free memory back to the OS once it stops (memtrim). Nil: no one.
-	Busy func()
+	// TrimAfter is how long after the last row was bound (scrolling makes
+	// garbage by the megabyte) the chat drops what it can make again and
+	// the heap's free memory goes back to the OS (memtrim); 0: never.
+	TrimAfter time.Duration
 	// Keyring keeps "Remember me" sessions; nil hides the option.
 	Keyring *remember.Store
 	// Notifier shows desktop notifications; nil shows none.
@@ -83,14 +85,15 @@ type DamageSource interface {
 
 // App is the main window and whichever screen it shows.
 type App struct {
-	fyne  fyne.App
-	win   fyne.Window
-	cfg   Config
-	log   *slog.Logger
-	login *loginView
-	chat  *chatView
-	frame time.Duration
-	desk  desktopState
+	fyne    fyne.App
+	trimmer *memtrim.Trimmer // nil: memory is not trimmed (Config.TrimAfter)
+	win     fyne.Window
+	cfg     Config
+	log     *slog.Logger
+	login   *loginView
+	chat    *chatView
+	frame   time.Duration
+	desk    desktopState
 	// dialogs are the open dialogs Escape closes.
 	dialogs *dialogStack
 	// fileLinks are the files clients of sessions signed in and not yet
@@ -124,6 +127,9 @@ func New(a fyne.App, cfg Config) *App {
 		cfg.Session.Logger = cfg.Logger
 	}
 	u := &App{fyne: a, cfg: cfg, log: cfg.Logger, frame: time.Second / 60}
+	if cfg.TrimAfter > 0 {
+		u.trimmer = memtrim.NewTrimmer(cfg.TrimAfter, u.trim)
+	}
 	u.win = a.NewWindow("Directus Chat")
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		if u.chat != nil {
@@ -203,10 +209,10 @@ func (u *App) showChat(s *realtime.Session, a account, remembered bool) {
 		notifyMessages: u.notifyMessages,
 		openURL:        u.fyne.OpenURL,
 		pastedDir:      u.cfg.PastedDir,
-		busy:           u.cfg.Busy,
+		busy:           func() {},
 	}
-	if host.busy == nil {
-		host.busy = func() {}
+	if u.trimmer != nil {
+		host.busy = u.trimmer.Touch
 	}
 	if u.cfg.Cache != nil {
 		host.saveCache = u.saveCache
@@ -262,4 +268,23 @@ func drainReady(ch <-chan []realtime.Event) []realtime.Event {
 			return out
 		}
 	}
+}
+
+// trim runs once scrolling has stopped for Config.TrimAfter (on the
+// trimmer's goroutine): the chat drops what it can make again, then the
+// heap's free memory goes back to the OS. Rows bound since are kept: the
+// chat sheds only on the UI thread, and a quit meanwhile skips it.
+func (u *App) trim() {
+	done := make(chan struct{})
+	u.cfg.Dispatch(func() {
+		defer close(done)
+		if u.chat != nil {
+			u.chat.shed()
+		}
+	})
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second): // the UI thread is gone or busy
+	}
+	debug.FreeOSMemory()
 }

@@ -577,6 +577,15 @@ func (c *chatView) showRetry() {
 	c.status.SetText(c.stateLine())
 }
 
+// shed drops what the chat keeps only to bind rows faster and can make
+// again (rich bodies, row measures): made while the user scrolled, among
+// its garbage, they keep memory spans in use once it is freed. Rows shown
+// keep their own.
+func (c *chatView) shed() {
+	c.bodies = bodyCache{}
+	c.heights.cache = map[string]measure{}
+}
+
 // noticeFor is how long a passing notice stays in the status line.
 const noticeFor = 8 * time.Second
 

@@ -177,9 +177,16 @@ func TestPicturesScrolledAwayAreDropped(t *testing.T) {
 // not answer), with no messages yet; pictures come from u.chat.files.
 func benchChat(tb testing.TB) (*App, *benchUI) {
 	tb.Helper()
+	return benchChatWith(tb, Config{})
+}
+
+// benchChatWith is benchChat with more of the app's configuration.
+func benchChatWith(tb testing.TB, cfg Config) (*App, *benchUI) {
+	tb.Helper()
 	a := test.NewTempApp(tb)
 	th := newBenchUI()
-	u := New(a, Config{Dispatch: th.dispatch, Logger: quiet()})
+	cfg.Dispatch, cfg.Logger = th.dispatch, quiet()
+	u := New(a, cfg)
 	u.Window().Resize(fyne.NewSize(480, 640))
 	u.Window().Show()
 	s, err := realtime.Open(realtime.Config{Server: "http://127.0.0.1:1", Logger: quiet()},

@@ -66,6 +66,9 @@ func (u *App) Terminate() { u.quitNow() }
 
 // quitNow saves what is to be kept, closes the session and ends the app.
 func (u *App) quitNow() {
+	if u.trimmer != nil {
+		u.trimmer.Stop()
+	}
 	u.saveWindowPlace()
 	if u.chat != nil {
 		u.saveCache()
