@@ -109,11 +109,21 @@ func (d *diskCache) load() {
 		all = append(all, found{key, info.Size(), info.ModTime()})
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].mod.Before(all[j].mod) })
+	var total int64
+	for _, f := range all {
+		total += f.size
+	}
 	for _, f := range all { // oldest first: the smallest clock
+		if total > d.max { // over the bound (a smaller one than before): the oldest go
+			total -= f.size
+			if err := os.Remove(d.path(f.key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				slog.Warn("thumbnail cache: remove failed", "err", err)
+			}
+			continue
+		}
 		d.entries[f.key] = cacheEntry{size: f.size, used: d.tick()}
 		d.total += f.size
 	}
-	d.evict()
 }
 
 // get returns the cached bytes of key and marks it used.

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -360,5 +361,45 @@ func TestLimitsFromTUS(t *testing.T) {
 				t.Errorf("OPTIONS asked %d times; want asked: %v", options.Load(), tc.wantOptions)
 			}
 		})
+	}
+}
+
+// A cache folder over a smaller bound than it was filled with (the bound
+// changed between versions) is cut down to it as it is opened: the
+// thumbnails used longest ago go, the recent ones stay cached.
+func TestThumbnailCacheOpenedOverItsBound(t *testing.T) {
+	srv := newThumbServer(t)
+	dir := filepath.Join(t.TempDir(), "thumbs")
+	size := int64(len(pngOf(t, 32, 32)))
+	open := func(bound int64) *Client {
+		c, err := New(Config{BaseURL: srv.URL, Token: staticToken("t"), CacheDir: dir, CacheBytes: bound})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	ctx := context.Background()
+	c := open(10 * size)
+	ids := []string{uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()}
+	start := time.Now().Add(-time.Hour)
+	for i, id := range ids {
+		if _, err := c.Thumbnail(ctx, id, 32, 32); err != nil {
+			t.Fatal(err)
+		}
+		// The order of use, on disk: a minute apart.
+		at := start.Add(time.Duration(i) * time.Minute)
+		if err := os.Chtimes(filepath.Join(dir, c.cacheKey(id, 32, 32)+cacheExt), at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bound := 2*size + size/2
+	c2 := open(bound)
+	for _, id := range ids[2:] {
+		if _, err := c2.Thumbnail(ctx, id, 32, 32); err != nil || srv.hit(id, 32) != 1 {
+			t.Errorf("a recent thumbnail was read again from the server (%v)", err)
+		}
+	}
+	if n, files := dirSize(t, dir); n > bound || files != 2 {
+		t.Errorf("the cache holds %d bytes in %d files, bound %d", n, files, bound)
 	}
 }
