@@ -82,20 +82,7 @@ func benchText(i int, rich bool) string {
 		}
 		return s
 	}
-	s := fmt.Sprintf("Message %d: about **%s** and `%s`, then *%s* once ~~%s~~ is done, see [the notes](https://example.com/n/%d) <@%s>",
-		i, w(0), w(1), w(2), w(3), i, adaID)
-	if i%5 == 0 {
-		s += ". " + strings.Repeat("A longer _thought_ that wraps over more than one line in the window. ", 2)
-	}
-	switch i % 8 {
-	case 1:
-		s += "\n```go\nfunc f() error {\n\treturn fmt.Errorf(\"step %d: %w\", n, err)\n}\n```"
-	case 3:
-		s += "\n- first point\n- second **point**\n- third"
-	case 5:
-		s += "\n> quoted from *someone* earlier\n\nand the answer"
-	}
-	return s
+	return bench.RichText(i, adaID) // the texts of the real app's rich history (cmd/bench -only apprich)
 }
 
 // runScroll scrolls 10,000 messages of a kind: plain, rich (formatted), or
