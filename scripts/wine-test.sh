@@ -23,9 +23,7 @@ while [[ $# -gt 0 && $1 != -- ]]; do pkgs+=("$1"); shift; done
 
 if ! command -v wine >/dev/null || ! command -v x86_64-w64-mingw32-gcc >/dev/null; then
   if [[ ${INSTALL:-} == 1 ]]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q wine64 gcc-mingw-w64-x86-64
+    bash scripts/apt-install.sh wine64 gcc-mingw-w64-x86-64
   else
     echo "wine-test: needs wine and x86_64-w64-mingw32-gcc (apt-get install -y wine64 gcc-mingw-w64-x86-64, or INSTALL=1)" >&2
     exit 1
