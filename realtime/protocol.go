@@ -157,6 +157,7 @@ func decodeMessages(data json.RawMessage) ([]Message, error) {
 		}
 		out = append(out, m)
 	}
+	packMessages(out)
 	return out, nil
 }
 

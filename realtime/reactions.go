@@ -338,5 +338,6 @@ func decodeReactions(data json.RawMessage) ([]Reaction, error) {
 		}
 		out = append(out, r)
 	}
+	packReactions(out)
 	return out, nil
 }
