@@ -5,9 +5,13 @@ package realtime_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	neturl "net/url"
+	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,6 +31,48 @@ type chatters struct {
 	db     *store.DB
 	people []*client
 	names  []string
+	logs   []*sessionLog // each person's session log, shown when a check fails
+}
+
+// sessionLog keeps a session's log lines (debug and up: connection states,
+// reconnects, sends refused) for a failure message.
+type sessionLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *sessionLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// tail is the last n lines, indented.
+func (l *sessionLog) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	from := max(0, len(l.lines)-n)
+	return "\n    " + strings.Join(l.lines[from:], "\n    ")
+}
+
+// dumpGoroutines writes every goroutine's stack to a file kept after the
+// test, for a session that stopped moving.
+func dumpGoroutines(t *testing.T) {
+	f, err := os.CreateTemp("", "cluster-goroutines-*.txt")
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.Lookup("goroutine").WriteTo(f, 2); err != nil {
+		t.Log(err)
+	}
+	t.Logf("goroutines: %s", f.Name())
+}
+
+func (l *sessionLog) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // clusterConfig is the app's reconnect settings scaled down for a test:
@@ -51,10 +97,13 @@ func threeChatters(t *testing.T, c *cluster.Cluster, urls [3]string) *chatters {
 		return db.Outbox(server.String(), user.ID), nil
 	}
 	ch := &chatters{t: t, c: c, db: db, names: []string{"Ada", "Kevin", "Grace"}}
-	ch.people = append(ch.people,
-		connect(t, adaCfg, users[0].Email, users[0].Password),
-		connect(t, clusterConfig(urls[1]), users[1].Email, users[1].Password),
-		connect(t, clusterConfig(urls[2]), users[2].Email, users[2].Password))
+	cfgs := []realtime.Config{adaCfg, clusterConfig(urls[1]), clusterConfig(urls[2])}
+	for i, cfg := range cfgs {
+		log := &sessionLog{}
+		cfg.Logger = log.logger()
+		ch.logs = append(ch.logs, log)
+		ch.people = append(ch.people, connect(t, cfg, users[i].Email, users[i].Password))
+	}
 	return ch
 }
 
@@ -116,21 +165,59 @@ func (c *client) missing(texts []string) string {
 	return b.String()
 }
 
-// verify waits until every person has every message, sent, then checks
+// waitDrained waits until c has every text, sent, for as long as it keeps
+// getting closer: it gives up once none more arrived or was sent for
+// stall, or after drainLimit in all. A session sends one message at a
+// time (to keep their order), so the backlog an outage leaves drains at
+// the server's pace, which on a busy machine is slower than the chat's 20
+// a second; what must not happen is that it stops.
+func waitDrained(c *client, all []string, stall time.Duration) bool {
+	const drainLimit = 5 * time.Minute
+	start := time.Now()
+	c.mu.Lock()
+	done := c.countDone(all)
+	c.mu.Unlock()
+	for done < len(all) {
+		if time.Since(start) >= drainLimit || !waitUntil(c, stall, func(c *client) bool { return c.countDone(all) != done }) {
+			return false
+		}
+		c.mu.Lock()
+		done = c.countDone(all)
+		c.mu.Unlock()
+	}
+	return true
+}
+
+// countDone counts the texts c has, sent (lock held).
+func (c *client) countDone(texts []string) int {
+	n := 0
+	for _, text := range texts {
+		if e, ok := c.entry(text); ok && e.Status == timeline.Sent {
+			n++
+		}
+	}
+	return n
+}
+
+// verify waits until every person has every message, sent, for as long as
+// they keep coming (waitDrained: it fails once none more came for stall), then checks
 // that each sees each once, Ada's outbox is empty and the server holds each
 // once. It returns how many messages each person got only from a catch-up
 // or reconciliation read (never as a live event).
-func (ch *chatters) verify(prefix string, all []string, timeout time.Duration) map[string]int {
+func (ch *chatters) verify(prefix string, all []string, stall time.Duration) map[string]int {
 	t := ch.t
 	t.Helper()
 	for i, p := range ch.people {
-		if !waitUntil(p, timeout, func(c *client) bool { return c.hasAll(all) }) {
+		if !waitDrained(p, all, stall) {
 			p.mu.Lock()
-			t.Errorf("%s does not have every message sent after %v: %s", ch.names[i], timeout, p.missing(all))
+			missing := p.missing(all)
 			p.mu.Unlock()
+			t.Errorf("%s does not have every message sent: none more for %v: %s\n  the session's loop: %s\n  the session's last log lines:%s",
+				ch.names[i], stall, missing, realtime.Inspect(p.s), ch.logs[i].tail(40))
 		}
 	}
 	if t.Failed() {
+		dumpGoroutines(t)
 		t.FailNow()
 	}
 	onlyCaughtUp := map[string]int{}
@@ -190,7 +277,7 @@ func TestClusterRedisRestartMidChat(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	caught := ch.verify(prefix, all, 60*time.Second)
+	caught := ch.verify(prefix, all, 30*time.Second)
 	t.Logf("%d messages; received only by catch-up: %v", len(all), caught)
 }
 
@@ -224,7 +311,7 @@ func TestClusterRollingRestart(t *testing.T) {
 			}
 		}
 	})
-	caught := ch.verify(prefix, all, 60*time.Second)
+	caught := ch.verify(prefix, all, 30*time.Second)
 	t.Logf("%d messages; received only by catch-up: %v", len(all), caught)
 }
 
@@ -247,7 +334,7 @@ func TestClusterPostgresBrieflyUnavailable(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	caught := ch.verify(prefix, all, 60*time.Second)
+	caught := ch.verify(prefix, all, 30*time.Second)
 	t.Logf("%d messages; received only by catch-up: %v", len(all), caught)
 	for i, p := range ch.people {
 		p.mu.Lock()

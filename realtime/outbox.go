@@ -212,6 +212,7 @@ func (s *Session) pumpOutbox() {
 		if s.intKeys {
 			data.ID = "" // the server picks integer keys itself
 		}
+		s.log.Debug("realtime: sending a message", "id", o.msg.ID)
 		s.request(createReq{msgID: o.msg.ID}, createItem(s.cfg.Collection, data, s.fields))
 		return
 	}
@@ -227,6 +228,7 @@ type createReq struct{ msgID string }
 func (r createReq) answered(s *Session, f *frame, err error) {
 	id := r.msgID
 	o := s.findOutgoing(id)
+	s.log.Debug("realtime: a message's create was answered", "id", id, "queued", o != nil, "err", err)
 	if o == nil {
 		return
 	}

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"time"
@@ -26,7 +27,8 @@ type request interface {
 type pending struct {
 	req   request
 	timer *time.Timer
-	write bool // a create, update or delete
+	write bool      // a create, update or delete
+	sent  time.Time // when it went out
 }
 
 // request sends an items request that waits for its answer, for at most
@@ -45,7 +47,7 @@ func (s *Session) request(r request, body itemsFrame) {
 // track waits for the answer to the request or ping uid.
 func (s *Session) track(uid string, r request) {
 	timer := time.AfterFunc(s.cfg.RequestTimeout, func() { s.cmds.push(cmdTimeout{uid}) })
-	s.pending[uid] = &pending{req: r, timer: timer}
+	s.pending[uid] = &pending{req: r, timer: timer, sent: time.Now()}
 	s.pendingOrder = append(s.pendingOrder, uid)
 }
 
@@ -130,6 +132,7 @@ func (s *Session) timeout(uid string) {
 		return
 	}
 	s.finish(uid)
+	s.log.Debug("realtime: request timed out", "uid", uid, "request", fmt.Sprintf("%T", p.req))
 	p.req.timedOut(s)
 }
 

@@ -522,6 +522,9 @@ type (
 	cmdLogout    struct{}
 	cmdClose     struct{}
 	cmdTimeout   struct{ uid string }
+	// cmdInspect runs fn on the loop: a test's look at the session's
+	// state when it stopped moving (export_test.go).
+	cmdInspect struct{ fn func() }
 )
 
 // loop is the single owner of the connection, the tokens and the outbox.
@@ -625,6 +628,8 @@ func (s *Session) handleCommand(c command) {
 		}
 	case cmdTimeout:
 		s.timeout(c.uid)
+	case cmdInspect:
+		c.fn()
 	case cmdLogout:
 		s.logout()
 	case cmdClose:
